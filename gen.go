@@ -1,0 +1,14 @@
+// Package evals holds the hand-maintained OpenAPI document of the Together AI Evaluations API
+// (openapi.yaml) and the go:generate step that turns it into the generated package.
+//
+// Users import the wrappers package; this package exists for the spec and its contract tests.
+package evals
+
+import _ "embed"
+
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config generated/oapi-codegen.yaml openapi.yaml
+
+// Spec is openapi.yaml, byte for byte.
+//
+//go:embed openapi.yaml
+var Spec []byte
