@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // labelCountsField is the wire path every label_counts error names.
@@ -175,37 +176,49 @@ func parseLabelCounts(b []byte, inString bool) (map[string]int, error) {
 	return counts, nil
 }
 
-// parseCount parses a JSON number as a whole, non-negative count: "10" and "10.0" are 10. It
-// returns the problem with s, or "".
+// parseCount parses a JSON number as a whole, non-negative count: "10", "10.0" and "1e1" are all
+// 10. It works on the decimal text, so no rounding can make a fraction look whole. It returns the
+// problem with s, or "".
 func parseCount(s string) (int, string) {
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if i < 0 {
-			return 0, s + " is negative"
+	neg := strings.HasPrefix(s, "-")
+	mant, exp := strings.TrimPrefix(s, "-"), 0
+	if i := strings.IndexAny(mant, "eE"); i >= 0 {
+		e, err := strconv.Atoi(mant[i+1:])
+		if err != nil {
+			// An exponent beyond int: the number is huge or tiny.
+			if strings.HasPrefix(mant[i+1:], "-") {
+				e = math.MinInt32
+			} else {
+				e = math.MaxInt32
+			}
 		}
-		if i > maxCount {
-			return 0, s + " is too large"
-		}
-		return int(i), ""
+		mant, exp = mant[:i], e
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		switch {
-		case math.IsInf(f, -1):
-			return 0, s + " is negative"
-		case math.IsInf(f, 1):
-			return 0, s + " is too large"
-		}
-		return 0, s + " is not a whole number"
+	digits := mant
+	if i := strings.IndexByte(mant, '.'); i >= 0 {
+		digits = mant[:i] + mant[i+1:]
+		exp -= len(mant) - i - 1
+	}
+	digits = strings.TrimLeft(digits, "0")
+	for len(digits) > 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		exp++
 	}
 	switch {
-	case f < 0:
+	case digits == "":
+		return 0, "" // zero, whatever its sign or exponent
+	case neg:
 		return 0, s + " is negative"
-	case f != math.Trunc(f):
+	case exp < 0:
 		return 0, s + " is not a whole number"
-	case f > maxCount:
+	case len(digits)+exp > 16:
 		return 0, s + " is too large"
 	}
-	return int(f), ""
+	n, err := strconv.ParseInt(digits+strings.Repeat("0", exp), 10, 64)
+	if err != nil || n > maxCount {
+		return 0, s + " is too large"
+	}
+	return int(n), ""
 }
 
 // quoteSnippet quotes the first bytes of b for an error message.
