@@ -3,6 +3,7 @@ package wrappers_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -155,3 +156,66 @@ func newServerNoChecks(t testing.TB, h http.HandlerFunc) *httptest.Server {
 }
 
 func fmtSprintf(verb string, v any) string { return fmt.Sprintf(verb, v) }
+
+// mustParams returns the parameters object of a request fixture.
+func mustParams(t testing.TB, name string) json.RawMessage {
+	t.Helper()
+	var req struct {
+		Parameters json.RawMessage `json:"parameters"`
+	}
+	if err := json.Unmarshal(fixture(t, name), &req); err != nil {
+		t.Fatal(err)
+	}
+	return req.Parameters
+}
+
+// normalize returns a request as a value (not a pointer), with an empty model source made
+// serverless, Model targets as pointers and secrets shown, so that two equivalent requests print
+// the same.
+func normalize(r wrappers.CreateRequest) string {
+	src := func(s wrappers.ModelSource) wrappers.ModelSource {
+		if s == "" {
+			return wrappers.ModelSourceServerless
+		}
+		return s
+	}
+	judge := func(j wrappers.Judge) string {
+		temp := "nil"
+		if j.Temperature != nil {
+			temp = fmt.Sprint(*j.Temperature)
+		}
+		return fmt.Sprintf("judge{%s %q %s tok=%s url=%s w=%d max=%d t=%s}", j.Model, j.SystemTemplate, src(j.ModelSource),
+			string(j.ExternalAPIToken), j.ExternalBaseURL, j.NumWorkers, j.MaxTokens, temp)
+	}
+	target := func(t wrappers.Target) string {
+		switch v := t.(type) {
+		case nil:
+			return "nil"
+		case wrappers.Column:
+			return "column " + string(v)
+		case wrappers.Model:
+			v.ModelSource = src(v.ModelSource)
+			return fmt.Sprintf("model %+v tok=%s", v, string(v.ExternalAPIToken))
+		case *wrappers.Model:
+			m := *v
+			m.ModelSource = src(m.ModelSource)
+			return fmt.Sprintf("model %+v tok=%s", m, string(m.ExternalAPIToken))
+		}
+		return fmt.Sprintf("%T", t)
+	}
+	switch v := r.(type) {
+	case *wrappers.ClassifyRequest:
+		return normalize(*v)
+	case *wrappers.ScoreRequest:
+		return normalize(*v)
+	case *wrappers.CompareRequest:
+		return normalize(*v)
+	case wrappers.ClassifyRequest:
+		return fmt.Sprintf("classify %s %q %q %s %s", judge(v.Judge), v.Labels, v.PassLabels, target(v.ModelToEvaluate), v.InputFileID)
+	case wrappers.ScoreRequest:
+		return fmt.Sprintf("score %s %v %v %v %s %s", judge(v.Judge), v.MinScore, v.MaxScore, v.PassThreshold, target(v.ModelToEvaluate), v.InputFileID)
+	case wrappers.CompareRequest:
+		return fmt.Sprintf("compare %s %s %s %v %s", judge(v.Judge), target(v.ModelA), target(v.ModelB), v.DisablePositionBiasCorrection, v.InputFileID)
+	}
+	return fmt.Sprintf("%T", r)
+}

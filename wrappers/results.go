@@ -1,6 +1,7 @@
 package wrappers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -25,8 +26,8 @@ type CommonResults struct {
 	GenerationFailCount int
 	// JudgeFailCount is the number of rows whose judge call failed.
 	JudgeFailCount int
-	// Absent lists the wire names of the counts (of this struct and the one that embeds it) that
-	// were null or missing, such as "judge_fail_count".
+	// Absent lists the wire names of the counts (of this struct and the one that embeds it, and
+	// label_counts) that were null or missing, such as "judge_fail_count".
 	Absent []string
 }
 
@@ -43,7 +44,9 @@ func (c *CommonResults) IsAbsent(field string) bool {
 // ClassifyResults are the results of a classify job.
 type ClassifyResults struct {
 	CommonResults
-	// LabelCounts is the number of rows per label, decoded from label_counts.
+	// LabelCounts is the number of rows per label, decoded from label_counts; nil if label_counts
+	// was null or missing (then "label_counts" is in Absent) or malformed (then the accessor
+	// returned a *ResultError).
 	LabelCounts map[string]int
 	// LabelCountsRaw is label_counts as sent: the text of the JSON string (or the object's JSON).
 	LabelCountsRaw string
@@ -146,12 +149,16 @@ func classifyResults(g *generated.EvaluationResults) (*ClassifyResults, error) {
 		InvalidLabelCount: r.count("invalid_label_count", g.InvalidLabelCount),
 		PassPercentage:    g.PassPercentage,
 	}
-	res.LabelCountsRaw = labelCountsText(g.LabelCounts)
-	counts, err := decodeLabelCounts(g.LabelCounts)
-	if err != nil {
-		r.errs = append(r.errs, err)
+	if g.LabelCounts == nil || string(bytes.TrimSpace(*g.LabelCounts)) == "null" {
+		r.absent = append(r.absent, "label_counts")
+	} else {
+		res.LabelCountsRaw = labelCountsText(g.LabelCounts)
+		counts, err := decodeLabelCounts(g.LabelCounts)
+		if err != nil {
+			r.errs = append(r.errs, err)
+		}
+		res.LabelCounts = counts
 	}
-	res.LabelCounts = counts
 	res.Absent = r.absent
 	return res, errors.Join(r.errs...)
 }
