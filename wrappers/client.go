@@ -20,7 +20,7 @@ import (
 // concurrent use and holds no state between calls besides its connection pool.
 type Client struct {
 	base      *url.URL
-	key       *apiKey
+	key       apiKey
 	api       *generated.Client
 	logger    *slog.Logger
 	userAgent string
@@ -54,14 +54,14 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if cfg.key == nil {
 		if k := strings.TrimSpace(os.Getenv(EnvAPIKey)); k != "" {
-			cfg.key = &apiKey{value: k}
+			cfg.key = newAPIKey(k)
 		}
 	}
 	if cfg.key == nil {
 		return nil, errors.New("wrappers: no API key: set the " + EnvAPIKey +
 			" environment variable or pass wrappers.WithAPIKey(key) to NewClient")
 	}
-	if err := checkKey(cfg.key.value); err != nil {
+	if err := checkKey(cfg.key()); err != nil {
 		return nil, err
 	}
 	if cfg.baseURL == "" {
@@ -122,7 +122,7 @@ func (c *Client) editRequest(_ context.Context, req *http.Request) error {
 	if !sameOrigin(c.base, req.URL) {
 		return fmt.Errorf("wrappers: refusing to send the API key to %s://%s: not the base URL's host", req.URL.Scheme, req.URL.Host)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key.value)
+	req.Header.Set("Authorization", "Bearer "+c.key())
 	req.Header.Set("User-Agent", c.userAgent)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")

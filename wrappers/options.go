@@ -35,10 +35,10 @@ const (
 // Option configures a [Client] in [NewClient].
 type Option func(*config) error
 
-// config is what the options set. It holds the key only inside an *apiKey, so printing it cannot
-// show the key.
+// config is what the options set. It holds the key only inside an apiKey closure, so printing it
+// cannot show the key.
 type config struct {
-	key          *apiKey
+	key          apiKey
 	baseURL      string
 	httpClient   *http.Client
 	maxRetries   int
@@ -57,7 +57,7 @@ func WithAPIKey(key string) Option {
 		if key == "" {
 			return errors.New("WithAPIKey: the key is empty")
 		}
-		c.key = &apiKey{value: key}
+		c.key = newAPIKey(key)
 		return nil
 	}
 }

@@ -111,8 +111,8 @@ func firstHeader(h http.Header, names ...string) string {
 // clean makes text from the service safe to print: the API key removed, invalid UTF-8 and control
 // characters replaced, surrounding space trimmed, and at most limit bytes kept.
 func (c *Client) clean(s string, limit int) string {
-	if c.key != nil && c.key.value != "" {
-		s = strings.ReplaceAll(s, c.key.value, redacted)
+	if key := c.key(); key != "" {
+		s = strings.ReplaceAll(s, key, redacted)
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {

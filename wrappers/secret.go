@@ -28,17 +28,9 @@ func (Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 // LogValue keeps the value out of slog output.
 func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 
-// apiKey holds the client's API key. It is a pointer to a struct so that printing any value that
-// holds one, even with %#v and through unexported fields, shows an address and never the key.
-type apiKey struct {
-	value string
-}
+// apiKey holds the client's API key inside a closure: neither fmt (any verb, at any depth) nor
+// reflection can reach a closure's variables, so printing a value that holds one cannot show the
+// key.
+type apiKey func() string
 
-// String returns "[REDACTED]".
-func (*apiKey) String() string { return redacted }
-
-// GoString returns "[REDACTED]".
-func (*apiKey) GoString() string { return redacted }
-
-// Format prints "[REDACTED]" whatever the verb and flags.
-func (*apiKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
+func newAPIKey(key string) apiKey { return func() string { return key } }

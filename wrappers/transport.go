@@ -96,6 +96,13 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 		CheckRetry:   p.checkRetry,
 		Backoff:      p.backoff,
 		ErrorHandler: giveUp,
+		ResponseLogHook: func(_ retryablehttp.Logger, resp *http.Response) {
+			if resp.Request != nil && logger.Enabled(resp.Request.Context(), slog.LevelDebug) {
+				logger.LogAttrs(resp.Request.Context(), slog.LevelDebug, "wrappers: attempt",
+					slog.String("method", resp.Request.Method), slog.String("path", resp.Request.URL.EscapedPath()),
+					slog.Int("status", resp.StatusCode))
+			}
+		},
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 			if attempt > 0 {
 				logger.LogAttrs(req.Context(), slog.LevelInfo, "wrappers: retrying request",
