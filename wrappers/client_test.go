@@ -368,29 +368,37 @@ func TestAPIErrors(t *testing.T) {
 			name: "404 json", status: 404, body: string(fixture(t, "responses/error_404.json")),
 			header:   http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req-123"}},
 			sentinel: wrappers.ErrNotFound,
-			want: wrappers.APIError{StatusCode: 404, Method: "GET", Path: "/evaluation/eval-x", Type: "not_found_error",
-				Message: "Evaluation job not found", RequestID: "req-123"},
+			want: wrappers.APIError{
+				StatusCode: 404, Method: "GET", Path: "/evaluation/eval-x", Type: "not_found_error",
+				Message: "Evaluation job not found", RequestID: "req-123",
+			},
 			wantSubstr: "wrappers: GET /evaluation/eval-x: 404 Not Found: not_found_error: Evaluation job not found (request id req-123)",
 		},
 		{
 			name: "401 json", status: 401, body: string(fixture(t, "responses/error_401.json")),
 			header:   http.Header{"Content-Type": {"application/json"}, "Request-Id": {"r-9"}},
 			sentinel: wrappers.ErrUnauthorized,
-			want: wrappers.APIError{StatusCode: 401, Method: "GET", Path: "/evaluation/eval-x", Type: "invalid_request_error",
-				Message: "Invalid API key provided", RequestID: "r-9"},
+			want: wrappers.APIError{
+				StatusCode: 401, Method: "GET", Path: "/evaluation/eval-x", Type: "invalid_request_error",
+				Message: "Invalid API key provided", RequestID: "r-9",
+			},
 		},
 		{
 			name: "429 with retry-after", status: 429, body: string(fixture(t, "responses/error_429.json")),
 			header:   http.Header{"Content-Type": {"application/json"}, "Retry-After": {"7"}},
 			sentinel: wrappers.ErrRateLimited,
-			want: wrappers.APIError{StatusCode: 429, Method: "GET", Path: "/evaluation/eval-x", Type: "rate_limit_error",
-				Code: "rate_limit_exceeded", Message: "Rate limit exceeded", RetryAfter: 7 * time.Second},
+			want: wrappers.APIError{
+				StatusCode: 429, Method: "GET", Path: "/evaluation/eval-x", Type: "rate_limit_error",
+				Code: "rate_limit_exceeded", Message: "Rate limit exceeded", RetryAfter: 7 * time.Second,
+			},
 		},
 		{
 			name: "400 with param", status: 400, body: string(fixture(t, "responses/error_400.json")),
 			header: http.Header{"Content-Type": {"application/json"}},
-			want: wrappers.APIError{StatusCode: 400, Method: "GET", Path: "/evaluation/eval-x", Type: "invalid_request_error",
-				Code: "invalid_value", Param: "parameters.labels", Message: "labels: at least 2 labels are required"},
+			want: wrappers.APIError{
+				StatusCode: 400, Method: "GET", Path: "/evaluation/eval-x", Type: "invalid_request_error",
+				Code: "invalid_value", Param: "parameters.labels", Message: "labels: at least 2 labels are required",
+			},
 			wantSubstr: "(param parameters.labels)",
 		},
 		{
@@ -427,7 +435,7 @@ func TestAPIErrors(t *testing.T) {
 				t.Errorf("APIError =\n %+v\nwant\n %+v", *ae, tc.want)
 			}
 			for _, sentinel := range []error{wrappers.ErrNotFound, wrappers.ErrUnauthorized, wrappers.ErrRateLimited} {
-				if got, want := errors.Is(err, sentinel), sentinel == tc.sentinel; got != want {
+				if got, want := errors.Is(err, sentinel), tc.sentinel != nil && errors.Is(tc.sentinel, sentinel); got != want {
 					t.Errorf("errors.Is(err, %v) = %v", sentinel, got)
 				}
 			}
@@ -480,7 +488,7 @@ func TestRedirectToAnotherHostDropsTheKey(t *testing.T) {
 		writeJSON(w, 200, fixture(t, "documented_job.json"))
 	})
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect) //nolint:gosec // a test server
 	})
 	job, err := newClient(t, s).Retrieve(ctxT(t), "eval-1234aedf")
 	if err != nil {
@@ -498,7 +506,7 @@ func TestRedirectToAnotherHostDropsTheKey(t *testing.T) {
 
 func TestRedirectLoopStops(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+		http.Redirect(w, r, r.URL.Path, http.StatusFound) //nolint:gosec // a test server
 	})
 	_, err := newClient(t, s).Retrieve(ctxT(t), "eval-1")
 	if err == nil {

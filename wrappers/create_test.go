@@ -169,26 +169,46 @@ func TestValidationRules(t *testing.T) {
 			r.Judge.ModelSource, r.Judge.ExternalBaseURL, r.Judge.ExternalAPIToken = wrappers.ModelSourceExternal, "https://x.example/v1", "tok"
 		}), nil},
 
-		{"judge model missing", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Model = "" }),
-			[]string{"parameters.judge.model: is required"}},
-		{"judge template missing", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.SystemTemplate = "" }),
-			[]string{"parameters.judge.system_template: is required"}},
-		{"judge source unknown", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.ModelSource = "cloud" }),
-			[]string{`parameters.judge.model_source: must be one of serverless, dedicated, external, got "cloud"`}},
-		{"judge source all", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.ModelSource = wrappers.ModelSourceAll }),
-			[]string{`parameters.judge.model_source: must be one of serverless, dedicated, external, got "all"`}},
-		{"judge max_tokens negative", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.MaxTokens = -1 }),
-			[]string{"parameters.judge.max_tokens: must be at least 1, got -1"}},
-		{"judge num_workers negative", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.NumWorkers = -2 }),
-			[]string{"parameters.judge.num_workers: must be at least 1, got -2"}},
-		{"judge temperature high", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Temperature = wrappers.Float64(2.5) }),
-			[]string{"parameters.judge.temperature: must be between 0 and 2, got 2.5"}},
-		{"judge temperature negative", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Temperature = wrappers.Float64(-0.1) }),
-			[]string{"parameters.judge.temperature: must be between 0 and 2, got -0.1"}},
-		{"judge temperature NaN", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Temperature = wrappers.Float64(math.NaN()) }),
-			[]string{"parameters.judge.temperature: must be between 0 and 2, got NaN"}},
-		{"external token without external source", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.ExternalAPIToken = "tok" }),
-			[]string{`parameters.judge.external_api_token: is only used with model_source "external"`}},
+		{
+			"judge model missing", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Model = "" }),
+			[]string{"parameters.judge.model: is required"},
+		},
+		{
+			"judge template missing", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.SystemTemplate = "" }),
+			[]string{"parameters.judge.system_template: is required"},
+		},
+		{
+			"judge source unknown", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.ModelSource = "cloud" }),
+			[]string{`parameters.judge.model_source: must be one of serverless, dedicated, external, got "cloud"`},
+		},
+		{
+			"judge source all", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.ModelSource = wrappers.ModelSourceAll }),
+			[]string{`parameters.judge.model_source: must be one of serverless, dedicated, external, got "all"`},
+		},
+		{
+			"judge max_tokens negative", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.MaxTokens = -1 }),
+			[]string{"parameters.judge.max_tokens: must be at least 1, got -1"},
+		},
+		{
+			"judge num_workers negative", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.NumWorkers = -2 }),
+			[]string{"parameters.judge.num_workers: must be at least 1, got -2"},
+		},
+		{
+			"judge temperature high", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Temperature = wrappers.Float64(2.5) }),
+			[]string{"parameters.judge.temperature: must be between 0 and 2, got 2.5"},
+		},
+		{
+			"judge temperature negative", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Temperature = wrappers.Float64(-0.1) }),
+			[]string{"parameters.judge.temperature: must be between 0 and 2, got -0.1"},
+		},
+		{
+			"judge temperature NaN", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.Temperature = wrappers.Float64(math.NaN()) }),
+			[]string{"parameters.judge.temperature: must be between 0 and 2, got NaN"},
+		},
+		{
+			"external token without external source", okClassify(func(r *wrappers.ClassifyRequest) { r.Judge.ExternalAPIToken = "tok" }),
+			[]string{`parameters.judge.external_api_token: is only used with model_source "external"`},
+		},
 		{"external url without external source", okClassify(func(r *wrappers.ClassifyRequest) {
 			r.Judge.ModelSource, r.Judge.ExternalBaseURL = wrappers.ModelSourceDedicated, "https://x.example"
 		}), []string{`parameters.judge.external_base_url: is only used with model_source "external"`}},
@@ -196,34 +216,58 @@ func TestValidationRules(t *testing.T) {
 			r.Judge.ModelSource, r.Judge.ExternalBaseURL = wrappers.ModelSourceExternal, "x.example/v1"
 		}), []string{`parameters.judge.external_base_url: must be an absolute http(s) URL, got "x.example/v1"`}},
 
-		{"no labels", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = nil; r.PassLabels = nil }),
-			[]string{"parameters.labels: at least 2 labels are required, got 0", "parameters.pass_labels: at least 1 pass label is required"}},
-		{"one label", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = []string{"yes"} }),
-			[]string{"parameters.labels: at least 2 labels are required, got 1"}},
-		{"empty label", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = []string{"yes", ""} }),
-			[]string{"parameters.labels[1]: must not be empty"}},
-		{"duplicate label", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = []string{"yes", "no", "yes"} }),
-			[]string{`parameters.labels[2]: "yes" appears more than once`}},
-		{"pass label not a label", okClassify(func(r *wrappers.ClassifyRequest) { r.PassLabels = []string{"maybe"} }),
-			[]string{`parameters.pass_labels[0]: "maybe" is not one of the labels`}},
-		{"empty pass label", okClassify(func(r *wrappers.ClassifyRequest) { r.PassLabels = []string{"yes", ""} }),
-			[]string{"parameters.pass_labels[1]: must not be empty"}},
-		{"duplicate pass label", okClassify(func(r *wrappers.ClassifyRequest) { r.PassLabels = []string{"yes", "yes"} }),
-			[]string{`parameters.pass_labels[1]: "yes" appears more than once`}},
-		{"no input file", okClassify(func(r *wrappers.ClassifyRequest) { r.InputFileID = "" }),
-			[]string{"parameters.input_data_file_path: is required: the id of the uploaded input file"}},
-		{"input file with control char", okClassify(func(r *wrappers.ClassifyRequest) { r.InputFileID = "file\n1" }),
-			[]string{`parameters.input_data_file_path: holds a control character: "file\n1"`}},
-		{"empty column", okClassify(func(r *wrappers.ClassifyRequest) { r.ModelToEvaluate = wrappers.Column("") }),
-			[]string{"parameters.model_to_evaluate: the column name must not be empty"}},
-		{"nil *Model", okClassify(func(r *wrappers.ClassifyRequest) { r.ModelToEvaluate = (*wrappers.Model)(nil) }),
-			[]string{"parameters.model_to_evaluate: is a nil *Model"}},
-		{"model missing fields", okClassify(func(r *wrappers.ClassifyRequest) { r.ModelToEvaluate = &wrappers.Model{} }),
+		{
+			"no labels", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = nil; r.PassLabels = nil }),
+			[]string{"parameters.labels: at least 2 labels are required, got 0", "parameters.pass_labels: at least 1 pass label is required"},
+		},
+		{
+			"one label", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = []string{"yes"} }),
+			[]string{"parameters.labels: at least 2 labels are required, got 1"},
+		},
+		{
+			"empty label", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = []string{"yes", ""} }),
+			[]string{"parameters.labels[1]: must not be empty"},
+		},
+		{
+			"duplicate label", okClassify(func(r *wrappers.ClassifyRequest) { r.Labels = []string{"yes", "no", "yes"} }),
+			[]string{`parameters.labels[2]: "yes" appears more than once`},
+		},
+		{
+			"pass label not a label", okClassify(func(r *wrappers.ClassifyRequest) { r.PassLabels = []string{"maybe"} }),
+			[]string{`parameters.pass_labels[0]: "maybe" is not one of the labels`},
+		},
+		{
+			"empty pass label", okClassify(func(r *wrappers.ClassifyRequest) { r.PassLabels = []string{"yes", ""} }),
+			[]string{"parameters.pass_labels[1]: must not be empty"},
+		},
+		{
+			"duplicate pass label", okClassify(func(r *wrappers.ClassifyRequest) { r.PassLabels = []string{"yes", "yes"} }),
+			[]string{`parameters.pass_labels[1]: "yes" appears more than once`},
+		},
+		{
+			"no input file", okClassify(func(r *wrappers.ClassifyRequest) { r.InputFileID = "" }),
+			[]string{"parameters.input_data_file_path: is required: the id of the uploaded input file"},
+		},
+		{
+			"input file with control char", okClassify(func(r *wrappers.ClassifyRequest) { r.InputFileID = "file\n1" }),
+			[]string{`parameters.input_data_file_path: holds a control character: "file\n1"`},
+		},
+		{
+			"empty column", okClassify(func(r *wrappers.ClassifyRequest) { r.ModelToEvaluate = wrappers.Column("") }),
+			[]string{"parameters.model_to_evaluate: the column name must not be empty"},
+		},
+		{
+			"nil *Model", okClassify(func(r *wrappers.ClassifyRequest) { r.ModelToEvaluate = (*wrappers.Model)(nil) }),
+			[]string{"parameters.model_to_evaluate: is a nil *Model"},
+		},
+		{
+			"model missing fields", okClassify(func(r *wrappers.ClassifyRequest) { r.ModelToEvaluate = &wrappers.Model{} }),
 			[]string{
 				"parameters.model_to_evaluate.model: is required",
 				"parameters.model_to_evaluate.input_template: is required",
 				"parameters.model_to_evaluate.max_tokens: is required and must be at least 1, got 0",
-			}},
+			},
+		},
 		{"model temperature", okScore(func(r *wrappers.ScoreRequest) {
 			r.ModelToEvaluate = okModel(func(m *wrappers.Model) { m.Temperature = 3 })
 		}), []string{"parameters.model_to_evaluate.temperature: must be between 0 and 2, got 3"}},
@@ -237,29 +281,48 @@ func TestValidationRules(t *testing.T) {
 			r.ModelToEvaluate = okModel(func(m *wrappers.Model) { m.ExternalAPIToken = "t" })
 		}), []string{`parameters.model_to_evaluate.external_api_token: is only used with model_source "external"`}},
 
-		{"min equals max", okScore(func(r *wrappers.ScoreRequest) { r.MinScore, r.MaxScore, r.PassThreshold = 5, 5, 5 }),
-			[]string{"parameters.max_score: must be greater than min_score (5), got 5"}},
-		{"min above max", okScore(func(r *wrappers.ScoreRequest) { r.MinScore, r.MaxScore = 10, 1 }),
-			[]string{"parameters.max_score: must be greater than min_score (10), got 1"}},
-		{"threshold below min", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = 0.5 }),
-			[]string{"parameters.pass_threshold: must be between min_score (1) and max_score (10), got 0.5"}},
-		{"threshold above max", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = 11 }),
-			[]string{"parameters.pass_threshold: must be between min_score (1) and max_score (10), got 11"}},
-		{"score NaN", okScore(func(r *wrappers.ScoreRequest) { r.MaxScore = math.NaN() }),
-			[]string{"parameters.max_score: must be a finite number, got NaN"}},
-		{"score Inf", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = math.Inf(1) }),
-			[]string{"parameters.pass_threshold: must be a finite number, got +Inf"}},
+		{
+			"min equals max", okScore(func(r *wrappers.ScoreRequest) { r.MinScore, r.MaxScore, r.PassThreshold = 5, 5, 5 }),
+			[]string{"parameters.max_score: must be greater than min_score (5), got 5"},
+		},
+		{
+			"min above max", okScore(func(r *wrappers.ScoreRequest) { r.MinScore, r.MaxScore = 10, 1 }),
+			[]string{"parameters.max_score: must be greater than min_score (10), got 1"},
+		},
+		{
+			"threshold below min", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = 0.5 }),
+			[]string{"parameters.pass_threshold: must be between min_score (1) and max_score (10), got 0.5"},
+		},
+		{
+			"threshold above max", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = 11 }),
+			[]string{"parameters.pass_threshold: must be between min_score (1) and max_score (10), got 11"},
+		},
+		{
+			"score NaN", okScore(func(r *wrappers.ScoreRequest) { r.MaxScore = math.NaN() }),
+			[]string{"parameters.max_score: must be a finite number, got NaN"},
+		},
+		{
+			"score Inf", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = math.Inf(1) }),
+			[]string{"parameters.pass_threshold: must be a finite number, got +Inf"},
+		},
 
-		{"compare same column", okCompare(func(r *wrappers.CompareRequest) { r.ModelB = wrappers.Column("a") }),
-			[]string{`parameters.model_b: names the same column as model_a ("a")`}},
-		{"compare bad model_a", okCompare(func(r *wrappers.CompareRequest) { r.ModelA = wrappers.Model{Name: "m", InputTemplate: "x"} }),
-			[]string{"parameters.model_a.max_tokens: is required and must be at least 1, got 0"}},
-		{"several problems", wrappers.CompareRequest{},
+		{
+			"compare same column", okCompare(func(r *wrappers.CompareRequest) { r.ModelB = wrappers.Column("a") }),
+			[]string{`parameters.model_b: names the same column as model_a ("a")`},
+		},
+		{
+			"compare bad model_a", okCompare(func(r *wrappers.CompareRequest) { r.ModelA = wrappers.Model{Name: "m", InputTemplate: "x"} }),
+			[]string{"parameters.model_a.max_tokens: is required and must be at least 1, got 0"},
+		},
+		{
+			"several problems",
+			wrappers.CompareRequest{},
 			[]string{
 				"parameters.judge.model: is required",
 				"parameters.judge.system_template: is required",
 				"parameters.input_data_file_path: is required: the id of the uploaded input file",
-			}},
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.req.Validate()

@@ -19,7 +19,7 @@ func (c *Client) Retrieve(ctx context.Context, id string) (*Job, error) {
 		return nil, err
 	}
 	path := "/evaluation/" + escapedID(id)
-	resp, err := c.api.GetEvaluation(ctx, id)
+	resp, err := c.api.GetEvaluation(ctx, id) //nolint:bodyclose // checkResponse closes it
 	g, raw, err := checkResponse[generated.EvaluationJob](c, http.MethodGet, path, resp, err)
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
 		return nil, err
 	}
 	path := "/evaluation/" + escapedID(id) + "/status"
-	resp, err := c.api.GetEvaluationStatus(ctx, id)
+	resp, err := c.api.GetEvaluationStatus(ctx, id) //nolint:bodyclose // checkResponse closes it
 	g, raw, err := checkResponse[generated.EvaluationStatusResponse](c, http.MethodGet, path, resp, err)
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]*Job, error) {
 	if err := p.err(); err != nil {
 		return nil, fmt.Errorf("wrappers: list: %w", err)
 	}
-	resp, err := c.api.ListEvaluations(ctx, &params)
+	resp, err := c.api.ListEvaluations(ctx, &params) //nolint:bodyclose // checkResponse closes it
 	raws, _, err := checkResponse[[]json.RawMessage](c, http.MethodGet, "/evaluation", resp, err)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (c *Client) Models(ctx context.Context, source ModelSource) ([]string, erro
 			Problem: fmt.Sprintf("must be one of all, serverless, dedicated, external, got %q", string(source)),
 		})
 	}
-	resp, err := c.api.ListEvaluationModels(ctx, &params)
+	resp, err := c.api.ListEvaluationModels(ctx, &params) //nolint:bodyclose // checkResponse closes it
 	list, _, err := checkResponse[generated.EvaluationModelList](c, http.MethodGet, "/evaluation/model-list", resp, err)
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (c *Client) Create(ctx context.Context, req CreateRequest) (*Created, error
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: create %s: encode: %w", req.Type(), err)
 	}
-	resp, err := c.api.CreateEvaluation(ctx, body)
+	resp, err := c.api.CreateEvaluation(ctx, body) //nolint:bodyclose // checkResponse closes it
 	out, _, err := checkResponse[generated.EvaluationCreateResponse](c, http.MethodPost, "/evaluation", resp, err)
 	if err != nil {
 		return nil, err

@@ -98,7 +98,7 @@ func newClient(t testing.TB, s *testServer, opts ...wrappers.Option) *wrappers.C
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name)) //nolint:gosec // test fixtures
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestEveryResponseFixtureDecodes(t *testing.T) {
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
+			body, err := os.ReadFile(f) //nolint:gosec // test fixtures
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -60,7 +60,7 @@ func TestTheKeyNeverLeaks(t *testing.T) {
 			writeJSON(w, 401, []byte(`{"error":{"message":"Invalid API key: `+testKey+`","type":"`+testKey+`","param":"`+testKey+`","code":"`+testKey+`"}}`))
 		case strings.Contains(r.URL.Path, "echo-text"):
 			w.WriteHeader(403)
-			_, _ = w.Write([]byte("denied for " + r.Header.Get("Authorization")))
+			_, _ = w.Write([]byte("denied for " + r.Header.Get("Authorization"))) //nolint:gosec // a hostile test server
 		default:
 			writeJSON(w, 200, fixture(t, "documented_job.json"))
 		}
@@ -90,7 +90,7 @@ func TestTheKeyNeverLeaks(t *testing.T) {
 	check("a validation error", err.Error())
 
 	// Transport errors.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(ctxT(t), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,7 +167,7 @@ func TestCreateRetriedWhenTheConnectionWasNeverMade(t *testing.T) {
 }
 
 func TestCreateConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(ctxT(t), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,7 +122,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	var err error
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		// A body that cannot be replayed (a stream) is sent exactly once.
-		resp, err = d.direct.Do(req.WithContext(ctx)) //nolint:bodyclose // the caller closes it
+		resp, err = d.direct.Do(req.WithContext(ctx)) //nolint:bodyclose,gosec // the caller closes it; the URL is the base URL's
 	} else {
 		var rreq *retryablehttp.Request
 		rreq, err = retryablehttp.FromRequest(req.WithContext(ctx))
