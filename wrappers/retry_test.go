@@ -59,6 +59,12 @@ func TestGetRetries(t *testing.T) {
 		{"503 with more retries", 4, status(503), []wrappers.Option{wrappers.WithMaxRetries(4)}, 5, 0},
 		{"503 with retries off", 1, status(503), []wrappers.Option{wrappers.WithMaxRetries(0)}, 1, 503},
 		{"dropped connection", 2, func(w http.ResponseWriter, _ *http.Request) { hijackAndClose(t, w) }, nil, 3, 0},
+		{"attempt timeout", 1, func(_ http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}, []wrappers.Option{wrappers.WithTimeout(100 * time.Millisecond)}, 2, 0},
 		{"400 is not retried", 1, status(400), nil, 1, 400},
 		{"401 is not retried", 1, status(401), nil, 1, 401},
 		{"404 is not retried", 1, status(404), nil, 1, 404},
