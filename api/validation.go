@@ -70,7 +70,7 @@ func bodyFault(re *openapi3filter.RequestError) (param, reason string) {
 	if !errors.As(re.Err, &se) {
 		var pe *openapi3filter.ParseError
 		if errors.As(re.Err, &pe) {
-			return "", "not valid: " + firstLine(pe.Error())
+			return "", "not valid JSON: " + firstLine(pe.Error())
 		}
 		if re.Err != nil {
 			return "", firstLine(re.Error())
