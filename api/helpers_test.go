@@ -12,8 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	evals "github.com/evalkit/together-evals"
 	"github.com/evalkit/together-evals/api"
@@ -66,14 +69,21 @@ func newEnv(t *testing.T, opts ...api.Option) *env {
 	return e
 }
 
-// specValidator checks against openapi.yaml itself, independently of the server's own checks.
+var (
+	specOnce sync.Once
+	specDoc  *openapi3.T
+	specErr  error
+)
+
+// specValidator checks against openapi.yaml itself, independently of the server's own checks. The
+// file is loaded once.
 func specValidator(t *testing.T, base string) *contract.Validator {
 	t.Helper()
-	doc, err := contract.Load(context.Background(), evals.Spec)
-	if err != nil {
-		t.Fatal(err)
+	specOnce.Do(func() { specDoc, specErr = contract.Load(context.Background(), evals.Spec) })
+	if specErr != nil {
+		t.Fatal(specErr)
 	}
-	v, err := contract.New(doc, base)
+	v, err := contract.New(specDoc, base)
 	if err != nil {
 		t.Fatal(err)
 	}
