@@ -151,12 +151,17 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 }
 
 // validateRequests checks each request against the spec before a handler sees it. Uploads are
-// streamed and checked by their handler instead (see uploadFile), so that a large file is never
-// held twice.
+// streamed and checked by their handler instead (see UploadFile), so that a large file is never
+// held twice. A request for no operation of the spec (the ServeMux would take a HEAD for a GET)
+// goes to the fallback.
 func (s *Server) validateRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := operationOf(r.Context())
-		if op.id == "" || op.id == OpUploadFile {
+		if op.id == "" {
+			s.fallback(w, r)
+			return
+		}
+		if op.id == OpUploadFile {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -188,11 +193,7 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 func (s *Server) strictOptions() generated.StrictHTTPServerOptions {
 	return generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			op := operationOf(r.Context())
-			status, data := requestErrorAnswer(op, err, s.cfg.maxUpload)
-			if status == http.StatusBadRequest && data.Error.Param == nil {
-				data = badRequest("", "request body: %s", firstLine(err.Error()))
-			}
+			status, data := requestErrorAnswer(operationOf(r.Context()), err, s.cfg.maxUpload)
 			writeError(w, status, data)
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {

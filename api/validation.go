@@ -29,7 +29,7 @@ func requestErrorAnswer(op operation, err error, maxUpload int64) (int, generate
 	}
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
-		return http.StatusBadRequest, badRequest("", "%s", firstLine(err.Error()))
+		return http.StatusBadRequest, badRequest("", "request body: %s", firstLine(err.Error()))
 	}
 	if p := re.Parameter; p != nil {
 		if p.In == openapi3.ParameterInPath && !op.has400 {

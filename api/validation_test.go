@@ -203,6 +203,10 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	wantError(t, status, b, http.StatusNotFound, "")
 	status, _, b = e.request(http.MethodDelete, "/evaluation", nil, "")
 	wantError(t, status, b, http.StatusMethodNotAllowed, "")
+	status, _, b = e.request(http.MethodHead, "/evaluation", nil, "")
+	if status != http.StatusMethodNotAllowed || len(b) != 0 {
+		t.Errorf("HEAD: %d %q", status, b)
+	}
 	status, _, b = e.request(http.MethodGet, "/files/upload", nil, "")
 	// GET /files/upload is GET /files/{id} for id "upload": no such file.
 	wantError(t, status, b, http.StatusNotFound, "")
