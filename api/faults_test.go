@@ -13,20 +13,26 @@ import (
 	"github.com/evalkit/together-evals/api"
 )
 
-// raw sends a GET with the test key and returns the response or the transport error.
-func (e *env) raw(ctx context.Context, path string) (*http.Response, []byte, error) {
+// answer is a response read whole.
+type answer struct {
+	StatusCode int
+	Header     http.Header
+}
+
+// raw sends a GET with the test key and returns the answer or the transport error.
+func (e *env) raw(ctx context.Context, path string) (answer, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+path, nil)
 	if err != nil {
-		return nil, nil, err
+		return answer{}, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+testKey)
 	resp, err := e.ts.Client().Do(req)
 	if err != nil {
-		return nil, nil, err
+		return answer{}, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
+	return answer{resp.StatusCode, resp.Header}, b, err
 }
 
 func TestFaultStatusWithRetryAfter(t *testing.T) {
@@ -232,7 +238,7 @@ func TestControlAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Body.Close()
+	_ = r.Body.Close()
 	if r.StatusCode != http.StatusNotFound {
 		t.Errorf("control API off: %d", r.StatusCode)
 	}

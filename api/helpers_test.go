@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -292,7 +293,7 @@ func wantError(t *testing.T, status int, body []byte, wantStatus int, param stri
 // fixture reads a create request of the root testdata and points it at fileID.
 func fixture(t *testing.T, name, fileID string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "requests", name))
+	b, err := fs.ReadFile(os.DirFS(filepath.Join("..", "testdata", "requests")), name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -146,8 +146,10 @@ func wantFailed(t *testing.T, j generated.EvaluationJob, status generated.Evalua
 
 func TestUnsupportedColumnsEndInUserError(t *testing.T) {
 	e := newEnv(t)
-	model := map[string]any{"model": "Qwen/Qwen3.5-9B", "max_tokens": 64, "temperature": 0.5,
-		"system_template": "Context: {{ context }}", "input_template": "{{info.question}}", "model_source": "serverless"}
+	model := map[string]any{
+		"model": "Qwen/Qwen3.5-9B", "max_tokens": 64, "temperature": 0.5,
+		"system_template": "Context: {{ context }}", "input_template": "{{info.question}}", "model_source": "serverless",
+	}
 	cases := []struct {
 		name  string
 		rows  string
@@ -160,10 +162,14 @@ func TestUnsupportedColumnsEndInUserError(t *testing.T) {
 		{"image_data_urls and __judge are allowed", `{"prompt": "p", "response": "r", "image_data_urls": [], "__judge": "yes"}`, nil, ""},
 		{"missing model column", `{"prompt": "p"}`, nil, "Missing dataset column(s): response"},
 		{"missing template column", `{"response": "r"}`, nil, "Missing dataset column(s): prompt"},
-		{"templates of a generating model use columns", `{"prompt": "p", "context": "c", "info": {"question": "q"}}`,
-			func(req map[string]any) { params(req)["model_to_evaluate"] = model }, ""},
-		{"no model column", `{"prompt": "p", "response": "r"}`,
-			func(req map[string]any) { delete(params(req), "model_to_evaluate") }, "Unsupported dataset column(s): response"},
+		{
+			"templates of a generating model use columns", `{"prompt": "p", "context": "c", "info": {"question": "q"}}`,
+			func(req map[string]any) { params(req)["model_to_evaluate"] = model }, "",
+		},
+		{
+			"no model column", `{"prompt": "p", "response": "r"}`,
+			func(req map[string]any) { delete(params(req), "model_to_evaluate") }, "Unsupported dataset column(s): response",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 
@@ -64,7 +65,7 @@ func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (s *Server) route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var op operation
-		if _, pattern := s.mux.Handler(r); pattern != "" && pattern != fallbackPattern {
+		if _, pattern := s.mux.Handler(r); pattern != "" && pattern != fallbackPattern && isClean(r.URL.Path) {
 			if route, _, err := s.validator.Route(r); err == nil {
 				if id, ok := canonicalOp(route.Operation.OperationID); ok {
 					op = operation{id: id, has400: route.Operation.Responses.Status(http.StatusBadRequest) != nil}
@@ -76,6 +77,16 @@ func (s *Server) route(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(withOperation(r.Context(), op)))
 	})
+}
+
+// isClean says whether a path is in the form the ServeMux serves without redirecting (no "//",
+// "." or ".." segments). Other paths match no operation.
+func isClean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // injectFaults applies the next injected fault of the request's operation.
@@ -189,7 +200,7 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("Unknown request URL: %s %s", r.Method, r.URL.Path)))
 }
 
-// strictErrorHandlers replace the generated defaults, which answer in text/plain.
+// strictOptions replace the generated error handlers, which answer in text/plain.
 func (s *Server) strictOptions() generated.StrictHTTPServerOptions {
 	return generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {

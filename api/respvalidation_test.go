@@ -32,14 +32,26 @@ func TestResponseValidationCatchesBadAnswers(t *testing.T) {
 		path   string
 		want   string
 	}{
-		{"status outside the enum", api.OpGetEvaluation,
-			generated.GetEvaluation200JSONResponse{WorkflowID: "eval-1", Type: "classify", Status: "finished"}, "/evaluation/eval-1", "status"},
-		{"negative count", api.OpGetEvaluationStatus,
-			generated.GetEvaluationStatus200JSONResponse{Status: "completed", Results: &generated.EvaluationResults{JudgeFailCount: ptr(-1.0)}}, "/evaluation/eval-1/status", "judge_fail_count"},
-		{"null list", api.OpListEvaluationModels,
-			generated.ListEvaluationModels200JSONResponse{}, "/evaluation/model-list", "model_list"},
-		{"file content as JSON", api.OpGetFileContent,
-			generated.GetFileContent200TextResponse{Body: strings.NewReader("{}"), ContentType: "application/json", ContentLength: 2}, "/files/file-1/content", "Content-Type"},
+		{
+			"status outside the enum", api.OpGetEvaluation,
+			generated.GetEvaluation200JSONResponse{WorkflowID: "eval-1", Type: "classify", Status: "finished"},
+			"/evaluation/eval-1", "status",
+		},
+		{
+			"negative count", api.OpGetEvaluationStatus,
+			generated.GetEvaluationStatus200JSONResponse{Status: "completed", Results: &generated.EvaluationResults{JudgeFailCount: ptr(-1.0)}},
+			"/evaluation/eval-1/status", "judge_fail_count",
+		},
+		{
+			"null list", api.OpListEvaluationModels,
+			generated.ListEvaluationModels200JSONResponse{},
+			"/evaluation/model-list", "model_list",
+		},
+		{
+			"file content as JSON", api.OpGetFileContent,
+			generated.GetFileContent200TextResponse{Body: strings.NewReader("{}"), ContentType: "application/json", ContentLength: 2},
+			"/files/file-1/content", "Content-Type",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

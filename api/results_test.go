@@ -357,8 +357,10 @@ func TestGeneratingModelsAddTheirOutputs(t *testing.T) {
 	content := rows(manyRows, `{"prompt": "question %d", "response_a": "a"}`)
 	f := e.upload(content)
 	req := compareReq(f.ID)
-	params(req)["model_b"] = map[string]any{"model": "Qwen/Qwen3.5-9B", "max_tokens": 64, "temperature": 0.5,
-		"system_template": "Be brief.", "input_template": "Q: {{prompt}}", "model_source": "serverless"}
+	params(req)["model_b"] = map[string]any{
+		"model": "Qwen/Qwen3.5-9B", "max_tokens": 64, "temperature": 0.5,
+		"system_template": "Be brief.", "input_template": "Q: {{prompt}}", "model_source": "serverless",
+	}
 	j := e.finished(e.create(req))
 	rs := e.resultRows(j)
 	g := recompute(t, "compare", rs, nil, nil, 0)
@@ -401,8 +403,13 @@ func TestForcedVerdicts(t *testing.T) {
 		verdicts := []any{1, 5, 10, "7.5", 11, "judge_fail"}
 		j := e.forced(verdicts, scoreReq("", 1, 10, 7))
 		a := j.Results.AggregatedScores
+		scores := []float64{1, 5, 10, 7.5}
 		mean := (1 + 5 + 10 + 7.5) / 4
-		std := math.Sqrt((math.Pow(1-mean, 2) + math.Pow(5-mean, 2) + math.Pow(10-mean, 2) + math.Pow(7.5-mean, 2)) / 4)
+		var ss float64
+		for _, s := range scores {
+			ss += (s - mean) * (s - mean)
+		}
+		std := math.Sqrt(ss / 4)
 		wantFloat(t, "mean_score", a.MeanScore, mean)
 		wantFloat(t, "std_score", a.StdScore, std)
 		wantFloat(t, "pass_percentage", a.PassPercentage, 50)
