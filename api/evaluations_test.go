@@ -14,19 +14,28 @@ import (
 
 const twoColumns = `{"prompt": "question %d", "response": "answer"}`
 
-func TestCreateEachFixtureRequest(t *testing.T) {
+// TestEachFixtureRequestRunsToCompletion creates a job from each request fixture of the root
+// testdata, over a file with just the columns it uses, and follows it to the end; every answer on
+// the way is checked against the spec (by the server, and by the client in env.request).
+func TestEachFixtureRequestRunsToCompletion(t *testing.T) {
 	e := newEnv(t)
-	f := e.upload(rows(5, `{"prompt": "q%d", "response": "r", "response_a": "a", "response_b": "b"}`))
-	for _, name := range []string{"create_classify.json", "create_classify_model.json", "create_score.json", "create_compare.json"} {
+	columns := map[string]string{
+		"create_classify.json":       `{"prompt": "q%d", "response": "r"}`,
+		"create_classify_model.json": `{"prompt": "q%d"}`,
+		"create_score.json":          `{"prompt": "q%d", "response": "r"}`,
+		"create_compare.json":        `{"prompt": "q%d", "response_a": "a"}`,
+	}
+	for name, pattern := range columns {
 		t.Run(name, func(t *testing.T) {
+			f := e.upload(rows(20, pattern))
 			req := fixture(t, name, f.ID)
 			id := e.create(req)
 			j := e.job(id)
 			if j.WorkflowID != id || string(j.Type) != req["type"] || j.Status != generated.EvaluationStatusPending || j.Results != nil {
 				t.Errorf("new job: %+v", j)
 			}
-			if j.CreatedAt == nil || !j.CreatedAt.Equal(start) || j.UpdatedAt == nil || !j.UpdatedAt.Equal(start) {
-				t.Errorf("created_at %v updated_at %v, want %v", j.CreatedAt, j.UpdatedAt, start)
+			if j.CreatedAt == nil || !j.CreatedAt.Equal(e.clock.Now()) || j.UpdatedAt == nil || !j.UpdatedAt.Equal(*j.CreatedAt) {
+				t.Errorf("created_at %v updated_at %v, want %v", j.CreatedAt, j.UpdatedAt, e.clock.Now())
 			}
 			if j.OwnerID == nil || *j.OwnerID != "user-1" {
 				t.Errorf("owner %v", j.OwnerID)
@@ -48,6 +57,16 @@ func TestCreateEachFixtureRequest(t *testing.T) {
 			}
 			if strings.Contains(string(*j.Parameters), "sk-test") {
 				t.Error("the external API token is shown")
+			}
+			for range 4 {
+				e.clock.Advance(lifetime / 4)
+				j = e.job(id)
+			}
+			if j.Status != generated.EvaluationStatusCompleted || j.Results == nil || j.Results.ResultFileID == nil {
+				t.Fatalf("%s: %+v", j.Status, j.Results)
+			}
+			if rs := e.resultRows(j); len(rs) != 20 {
+				t.Errorf("%d result rows", len(rs))
 			}
 		})
 	}
