@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -20,12 +21,12 @@ import (
 // Drop wins over Malformed, which wins over Status. Injected answers are not checked against the
 // spec: a fault is a deliberate break of the contract.
 type Fault struct {
-	Status     int
-	RetryAfter string
-	Message    string
-	Delay      time.Duration
-	Drop       bool
-	Malformed  bool
+	Status     int           // answer with this HTTP status (100-599) and an ErrorData body
+	RetryAfter string        // with Status: the Retry-After header ("2", or an HTTP date)
+	Message    string        // with Status: the ErrorData message (default: the status text)
+	Delay      time.Duration // wait this long first
+	Drop       bool          // close the connection without answering
+	Malformed  bool          // answer 200 with a truncated JSON body
 }
 
 // Faults holds the faults waiting for each operation. It is safe for concurrent use.
@@ -45,9 +46,13 @@ type queuedFault struct {
 func newFaults() *Faults { return &Faults{queues: map[string][]queuedFault{}} }
 
 // Inject makes the next times requests to the operation (an Op constant, e.g. [OpGetEvaluation])
-// meet fault, after any faults injected before for it. It panics on an unknown operation id.
+// meet fault, after any faults injected before for it. It panics on an unknown operation id or a
+// Status outside 100-599.
 func (f *Faults) Inject(operationID string, times int, fault Fault) {
 	op := mustOp(operationID)
+	if fault.Status != 0 && (fault.Status < 100 || fault.Status > 599) {
+		panic(fmt.Sprintf("api: fault status %d is not an HTTP status", fault.Status))
+	}
 	if times <= 0 {
 		return
 	}

@@ -160,20 +160,25 @@ func TestFaultsComeBeforeAuthentication(t *testing.T) {
 	}
 }
 
-func TestUnknownOperationPanics(t *testing.T) {
+func TestProgrammingErrorsPanic(t *testing.T) {
 	srv := api.New()
-	for name, f := range map[string]func(){
-		"Inject":   func() { srv.Faults().Inject("GetEvalution", 1, api.Fault{Status: 500}) },
-		"Pending":  func() { srv.Faults().Pending("nope") },
-		"Requests": func() { srv.Requests("") },
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"Inject", func() { srv.Faults().Inject("GetEvalution", 1, api.Fault{Status: 500}) }, `unknown operation id "GetEvalution"`},
+		{"Pending", func() { srv.Faults().Pending("nope") }, `unknown operation id "nope"`},
+		{"Requests", func() { srv.Requests("") }, `unknown operation id ""`},
+		{"status", func() { srv.Faults().Inject(api.OpGetFile, 1, api.Fault{Status: 1000}) }, "status 1000 is not an HTTP status"},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
-				if r := recover(); r == nil || !strings.Contains(r.(string), "unknown operation") {
-					t.Errorf("recovered %v", r)
+				if r, _ := recover().(string); !strings.Contains(r, tc.want) {
+					t.Errorf("recovered %q, want a panic saying %q", r, tc.want)
 				}
 			}()
-			f()
+			tc.f()
 		})
 	}
 }
