@@ -48,7 +48,8 @@
 // between them; a compare job names both model_a and model_b; a model with model_source `external`
 // has an external_base_url. Each failure is a 400 naming the field. The answer is
 // {workflow_id, status: "pending"}. External API tokens are shown as "REDACTED" in the job's
-// parameters.
+// parameters. Jobs and files are not kept apart by key: every key sees them all, and a job's
+// owner_id tells keys apart ("user-1", "user-2", ... in the order the keys were first seen).
 //
 // A job's life follows from the [Clock] when it is read; no goroutine runs it, so it is
 // deterministic on a [FakeClock]. It is pending for the first phase duration after creation, then

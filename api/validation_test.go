@@ -89,6 +89,20 @@ func TestCreateRejections(t *testing.T) {
 	}
 }
 
+// TestCreateAcceptsFieldsItDoesNotKnow: the spec allows more fields, and the service's SDKs send
+// some this spec does not list (an older compare's num_samples).
+func TestCreateAcceptsFieldsItDoesNotKnow(t *testing.T) {
+	e := newEnv(t)
+	f := e.upload(rows(2, `{"prompt": "q%d", "response_a": "a", "response_b": "b"}`))
+	req := compareReq(f.ID)
+	req["client"] = "test"
+	params(req)["num_samples"] = 2
+	params(req)["judge"].(map[string]any)["num_workers"] = 3
+	if j := e.finished(e.create(req)); j.Status != "completed" {
+		t.Errorf("%s: %+v", j.Status, j.Results)
+	}
+}
+
 // TestInvalidFixturesOfTheSpecAreRejected: the root's invalid create requests get 400 naming the
 // field the contract tests expect.
 func TestInvalidFixturesOfTheSpecAreRejected(t *testing.T) {
