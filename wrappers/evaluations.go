@@ -2,7 +2,6 @@ package wrappers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,15 +18,19 @@ func (c *Client) Retrieve(ctx context.Context, id string) (*Job, error) {
 		return nil, err
 	}
 	path := "/evaluation/" + escapedID(id)
-	resp, err := c.api.GetEvaluation(ctx, id) //nolint:bodyclose // checkResponse closes it
-	g, raw, err := checkResponse[generated.EvaluationJob](c, http.MethodGet, path, resp, err)
+	resp, err := c.api.GetEvaluation(ctx, id) //nolint:bodyclose // receive closes it
+	var job *Job
+	_, err = c.receive(http.MethodGet, path, resp, err, func(body []byte) (err error) {
+		job, err = decodeJob(body)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if g.WorkflowID == "" {
+	if job.ID == "" {
 		return nil, fmt.Errorf("wrappers: GET %s: the answer has no workflow_id", path)
 	}
-	return newJob(g, raw), nil
+	return job, nil
 }
 
 // Status returns the status of the evaluation job with the given id and, once it has ended, its
@@ -76,18 +79,14 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]*Job, error) {
 	if err := p.err(); err != nil {
 		return nil, fmt.Errorf("wrappers: list: %w", err)
 	}
-	resp, err := c.api.ListEvaluations(ctx, &params) //nolint:bodyclose // checkResponse closes it
-	raws, _, err := checkResponse[[]json.RawMessage](c, http.MethodGet, "/evaluation", resp, err)
+	resp, err := c.api.ListEvaluations(ctx, &params) //nolint:bodyclose // receive closes it
+	var jobs []*Job
+	_, err = c.receive(http.MethodGet, "/evaluation", resp, err, func(body []byte) (err error) {
+		jobs, err = decodeJobs(body)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	jobs := make([]*Job, 0, len(*raws))
-	for i, raw := range *raws {
-		var g generated.EvaluationJob
-		if err := decodeJSON(raw, &g); err != nil {
-			return nil, fmt.Errorf("wrappers: GET /evaluation: decode job %d: %w", i, err)
-		}
-		jobs = append(jobs, newJob(&g, raw))
 	}
 	return jobs, nil
 }

@@ -83,44 +83,6 @@ type Job struct {
 	results *generated.EvaluationResults
 }
 
-// newJob makes the view of a decoded job; raw is the JSON it was decoded from.
-func newJob(g *generated.EvaluationJob, raw json.RawMessage) *Job {
-	j := &Job{
-		ID:      g.WorkflowID,
-		Type:    JobType(g.Type),
-		Status:  Status(g.Status),
-		Raw:     raw,
-		results: g.Results,
-	}
-	if g.OwnerID != nil {
-		j.OwnerID = *g.OwnerID
-	}
-	if g.CreatedAt != nil {
-		j.CreatedAt = *g.CreatedAt
-	}
-	if g.UpdatedAt != nil {
-		j.UpdatedAt = *g.UpdatedAt
-	}
-	if g.Parameters != nil && string(*g.Parameters) != "null" {
-		j.Parameters = *g.Parameters
-	}
-	if g.StatusUpdates != nil {
-		j.StatusUpdates = make([]StatusUpdate, len(*g.StatusUpdates))
-		for i, u := range *g.StatusUpdates {
-			if u.Status != nil {
-				j.StatusUpdates[i].Status = Status(*u.Status)
-			}
-			if u.Message != nil {
-				j.StatusUpdates[i].Message = *u.Message
-			}
-			if u.Timestamp != nil {
-				j.StatusUpdates[i].Time = *u.Timestamp
-			}
-		}
-	}
-	return j
-}
-
 // Done reports whether the job is in a terminal status (completed, error, user_error).
 func (j *Job) Done() bool { return j.Status.Done() }
 

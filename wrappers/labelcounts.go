@@ -3,13 +3,14 @@ package wrappers
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // labelCountsField is the wire path every label_counts error names.
@@ -87,8 +88,7 @@ func labelCountsText(raw *json.RawMessage) string {
 	}
 	b := bytes.TrimSpace(*raw)
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if decodeJSON(b, &s) == nil {
+		if s, end, ok := unquoteJSON(b, 0); ok && end == len(b) {
 			return s
 		}
 	}
@@ -109,71 +109,290 @@ func decodeLabelCounts(raw *json.RawMessage) (map[string]int, error) {
 	case len(b) == 0 || string(b) == "null":
 		return nil, labelCountsError("absent")
 	case b[0] == '"':
-		var s string
-		if err := decodeJSON(b, &s); err != nil {
-			return nil, labelCountsError("not a valid JSON string: %v", err)
+		s, end, ok := unquoteJSON(b, 0)
+		if !ok || end != len(b) {
+			return nil, labelCountsError("not a valid JSON string: %s", quoteSnippet(b))
 		}
-		return parseLabelCounts([]byte(s), true)
+		return parseLabelCounts(s, true)
 	case b[0] == '{':
-		return parseLabelCounts(b, false)
+		return parseLabelCounts(string(b), false)
 	}
 	return nil, labelCountsError("must be an object or a string holding one, got %s", quoteSnippet(b))
 }
 
-// parseLabelCounts parses a JSON object of label -> whole count, reading it token by token so that
-// duplicates, nested values and trailing data are caught.
-func parseLabelCounts(b []byte, inString bool) (map[string]int, error) {
+// parseLabelCounts parses s, a JSON object of label -> whole count, in one pass that catches
+// duplicates, values that are not numbers, malformed JSON and trailing data. Labels are slices of s
+// where they hold no escape, so the map costs no copy of them.
+func parseLabelCounts(s string, inString bool) (map[string]int, error) {
 	where := ""
 	if inString {
 		where = " in the string"
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return nil, labelCountsError("the value%s is not a JSON object: %s", where, quoteSnippet(b))
+	i := skipSpace(s, 0)
+	if i == len(s) || s[i] != '{' {
+		return nil, labelCountsError("the value%s is not a JSON object: %s", where, quoteSnippet([]byte(s)))
 	}
 	counts := make(map[string]int)
-	for dec.More() {
-		tok, err = dec.Token()
-		if err != nil {
-			return nil, labelCountsError("malformed JSON object%s: %v", where, err)
-		}
-		label, ok := tok.(string)
-		if !ok {
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return endOfLabelCounts(counts, s, i+1, where)
+	}
+	for {
+		if i == len(s) {
 			return nil, labelCountsError("malformed JSON object%s", where)
 		}
-		tok, err = dec.Token()
-		if err != nil {
-			return nil, labelCountsError("label %q: malformed value: %v", label, err)
+		if s[i] != '"' {
+			return nil, labelCountsError("malformed JSON object%s: %s where a label was expected", where, describeByte(s[i]))
 		}
-		var n int
-		switch v := tok.(type) {
-		case json.Number:
-			var problem string
-			n, problem = parseCount(string(v))
-			if problem != "" {
-				return nil, labelCountsError("label %q: count %s", label, problem)
-			}
-		case json.Delim:
-			return nil, labelCountsError("label %q: the count is an %s, not a number", label, map[json.Delim]string{'{': "object", '[': "array"}[v])
-		case nil:
-			return nil, labelCountsError("label %q: the count is null", label)
-		default:
-			return nil, labelCountsError("label %q: the count is %T %s, not a number", label, v, quoteSnippet([]byte(fmt.Sprint(v))))
+		label, next, ok := unquoteJSON(s, i)
+		if !ok {
+			return nil, labelCountsError("malformed JSON object%s: a label is not a valid JSON string", where)
+		}
+		i = skipSpace(s, next)
+		if i == len(s) || s[i] != ':' {
+			return nil, labelCountsError("label %q: malformed value: %s after the label", label, describeEnd(s, i))
+		}
+		i = skipSpace(s, i+1)
+		n, next, err := labelCountValue(s, i, label)
+		if err != nil {
+			return nil, err
 		}
 		if _, dup := counts[label]; dup {
 			return nil, labelCountsError("label %q appears more than once", label)
 		}
 		counts[label] = n
+		i = skipSpace(s, next)
+		switch {
+		case i == len(s):
+			return nil, labelCountsError("malformed JSON object%s", where)
+		case s[i] == '}':
+			return endOfLabelCounts(counts, s, i+1, where)
+		case s[i] != ',':
+			return nil, labelCountsError("malformed JSON object%s: %s after a count", where, describeByte(s[i]))
+		}
+		i = skipSpace(s, i+1)
 	}
-	if tok, err = dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, labelCountsError("malformed JSON object%s", where)
+}
+
+// labelCountValue reads the count of label at s[i:] and returns it with the index after it.
+func labelCountValue(s string, i int, label string) (int, int, error) {
+	if i == len(s) {
+		return 0, i, labelCountsError("label %q: malformed value: unexpected end of JSON input", label)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	switch c := s[i]; {
+	case c == '-' || ('0' <= c && c <= '9'):
+		end, ok := scanNumber(s, i)
+		if !ok {
+			return 0, i, labelCountsError("label %q: malformed value: invalid number %s", label, quoteSnippet([]byte(s[i:end])))
+		}
+		n, problem := parseCount(s[i:end])
+		if problem != "" {
+			return 0, i, labelCountsError("label %q: count %s", label, problem)
+		}
+		return n, end, nil
+	case c == '{':
+		return 0, i, labelCountsError("label %q: the count is an object, not a number", label)
+	case c == '[':
+		return 0, i, labelCountsError("label %q: the count is an array, not a number", label)
+	case c == '"':
+		v, _, ok := unquoteJSON(s, i)
+		if !ok {
+			return 0, i, labelCountsError("label %q: malformed value: not a valid JSON string", label)
+		}
+		return 0, i, labelCountsError("label %q: the count is string %s, not a number", label, quoteSnippet([]byte(v)))
+	case strings.HasPrefix(s[i:], "true"):
+		return 0, i, labelCountsError("label %q: the count is bool \"true\", not a number", label)
+	case strings.HasPrefix(s[i:], "false"):
+		return 0, i, labelCountsError("label %q: the count is bool \"false\", not a number", label)
+	case strings.HasPrefix(s[i:], "null"):
+		return 0, i, labelCountsError("label %q: the count is null", label)
+	}
+	return 0, i, labelCountsError("label %q: malformed value: %s", label, describeByte(s[i]))
+}
+
+// endOfLabelCounts returns counts if only white space follows the object's end at s[i:].
+func endOfLabelCounts(counts map[string]int, s string, i int, where string) (map[string]int, error) {
+	if skipSpace(s, i) != len(s) {
 		return nil, labelCountsError("trailing data after the object%s", where)
 	}
 	return counts, nil
+}
+
+// skipSpace returns the index of the first byte at or after i that is not JSON white space.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func describeByte(c byte) string { return "invalid character " + strconv.QuoteRune(rune(c)) }
+
+func describeEnd(s string, i int) string {
+	if i == len(s) {
+		return "unexpected end of JSON input"
+	}
+	return describeByte(s[i])
+}
+
+// scanNumber returns the end of the JSON number at s[i:] (-? (0 | [1-9][0-9]*) (.[0-9]+)?
+// ([eE][+-]?[0-9]+)?), and false if the number breaks off before its grammar is complete. What
+// follows the number is for the caller to check.
+func scanNumber(s string, i int) (int, bool) {
+	digits := func(i int) int {
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	j := i
+	if j < len(s) && s[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(s) && s[j] == '0':
+		j++
+	case j < len(s) && '1' <= s[j] && s[j] <= '9':
+		j = digits(j + 1)
+	default:
+		return j, false
+	}
+	if j < len(s) && s[j] == '.' {
+		k := digits(j + 1)
+		if k == j+1 {
+			return k, false
+		}
+		j = k
+	}
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		j++
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		k := digits(j)
+		if k == j {
+			return k, false
+		}
+		j = k
+	}
+	return j, true
+}
+
+// unquoteJSON reads the JSON string that starts with the quote at s[i] and returns its value and the
+// index after its closing quote, with encoding/json's semantics: invalid UTF-8 and lone surrogates
+// become U+FFFD. The value is a slice of s (when s is a string) if the JSON string holds no escape
+// and only valid UTF-8. ok is false for an unterminated string, a control character or a bad
+// escape.
+func unquoteJSON[T string | []byte](s T, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	start := i + 1
+	j := start
+	for j < len(s) {
+		c := s[j]
+		if c == '"' {
+			return string(s[start:j]), j + 1, true
+		}
+		if c == '\\' || c < ' ' {
+			break
+		}
+		if c < utf8.RuneSelf {
+			j++
+			continue
+		}
+		r, size := runeAt(s, j)
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		j += size
+	}
+	var b strings.Builder
+	b.Grow(len(s) - start)
+	b.WriteString(string(s[start:j]))
+	for j < len(s) {
+		switch c := s[j]; {
+		case c == '"':
+			return b.String(), j + 1, true
+		case c < ' ':
+			return "", j, false
+		case c == '\\':
+			if j+1 >= len(s) {
+				return "", j, false
+			}
+			switch e := s[j+1]; e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r := hex4(s, j)
+				if r < 0 {
+					return "", j, false
+				}
+				j += 6
+				if utf16.IsSurrogate(r) {
+					if r2 := hex4(s, j); r2 >= 0 {
+						if d := utf16.DecodeRune(r, r2); d != unicode.ReplacementChar {
+							b.WriteRune(d)
+							j += 6
+							continue
+						}
+					}
+					r = unicode.ReplacementChar
+				}
+				b.WriteRune(r)
+				continue
+			default:
+				return "", j, false
+			}
+			j += 2
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			j++
+		default:
+			r, size := runeAt(s, j)
+			b.WriteRune(r)
+			j += size
+		}
+	}
+	return "", j, false
+}
+
+// runeAt decodes the rune at s[j:].
+func runeAt[T string | []byte](s T, j int) (rune, int) {
+	return utf8.DecodeRuneInString(string(s[j:min(j+utf8.UTFMax, len(s))]))
+}
+
+// hex4 returns the code unit of the \uXXXX escape at s[i:], or -1.
+func hex4[T string | []byte](s T, i int) rune {
+	if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+		return -1
+	}
+	var r rune
+	for k := i + 2; k < i+6; k++ {
+		c := rune(s[k])
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + c
+	}
+	return r
 }
 
 // parseCount parses a JSON number as a whole, non-negative count: "10", "10.0" and "1e1" are all

@@ -1,13 +1,15 @@
 package wrappers
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/evalkit/together-evals/generated"
 )
@@ -25,45 +27,82 @@ const (
 // decodeJSON is the one place where response bodies are decoded, so that the decoder can be
 // swapped in one place.
 func decodeJSON(data []byte, v any) error {
-	return json.Unmarshal(data, v)
+	return jsonv2.Unmarshal(data, v, decodeOptions)
 }
 
 // checkResponse turns the answer to one generated-client call into a decoded value (with the raw
 // body) or an error: a transport error wrapped with the request, an [*APIError] for any status
 // outside 2xx, or a decoding error. It always closes the body.
 func checkResponse[T any](c *Client, method, path string, resp *http.Response, err error) (*T, []byte, error) {
-	if err != nil {
-		if resp != nil {
-			drainAndClose(resp.Body)
-		}
-		return nil, nil, fmt.Errorf("wrappers: %s %s: %w", method, path, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, nil, c.newAPIError(method, path, resp)
-	}
-	body, err := readBounded(resp.Body, maxBody)
-	if err != nil {
-		return nil, nil, fmt.Errorf("wrappers: %s %s: read response: %w", method, path, err)
-	}
 	var v T
-	if err := decodeJSON(body, &v); err != nil {
-		return nil, body, fmt.Errorf("wrappers: %s %s: decode %d response (Content-Type %q): %w",
-			method, path, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	body, err := c.receive(method, path, resp, err, func(body []byte) error { return decodeJSON(body, &v) })
+	if err != nil {
+		return nil, body, err
 	}
 	return &v, body, nil
 }
 
-// readBounded reads all of r, failing if it holds more than limit bytes.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+// receive reads the answer to one generated-client call and hands its body to decode: it returns a
+// transport error wrapped with the request, an [*APIError] for any status outside 2xx, or decode's
+// error wrapped with the request, the status and the Content-Type. It always closes the body, and
+// returns the body whenever it was read.
+func (c *Client) receive(method, path string, resp *http.Response, err error, decode func([]byte) error) ([]byte, error) {
 	if err != nil {
-		return nil, err
+		if resp != nil {
+			drainAndClose(resp.Body)
+		}
+		return nil, fmt.Errorf("wrappers: %s %s: %w", method, path, err)
 	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("the body is larger than %d bytes", limit)
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, c.newAPIError(method, path, resp)
 	}
-	return b, nil
+	body, err := readBounded(resp.Body, resp.ContentLength, maxBody)
+	if err != nil {
+		return nil, fmt.Errorf("wrappers: %s %s: read response: %w", method, path, err)
+	}
+	if err := decode(body); err != nil {
+		return body, fmt.Errorf("wrappers: %s %s: decode %d response (Content-Type %q): %w",
+			method, path, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	return body, nil
+}
+
+// readBounded reads all of r, failing if it holds more than limit bytes. size is the length the
+// answer announced (Content-Length), or -1: when it is known the body is read into one buffer of
+// that size instead of a growing one.
+func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit {
+		b, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("the body is larger than %d bytes", limit)
+		}
+		return b, nil
+	}
+	// One byte more than announced, so that reading to the end needs no second buffer; net/http
+	// fails the read if the body is longer or shorter than announced.
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			// More than announced: go on with a growing buffer, still bounded.
+			rest, err := readBounded(r, -1, limit-int64(len(b)))
+			if err != nil {
+				return nil, err
+			}
+			return append(b, rest...), nil
+		}
+	}
 }
 
 // newAPIError builds the error for an answer outside 2xx from at most maxErrorBody bytes of its

@@ -1,0 +1,343 @@
+package wrappers
+
+// Benchmarks for the performance targets (issue 7). Each benchmark has two sub-benchmarks, run side
+// by side on the same input in the same process: impl=floor, a hand-written client (net/http and
+// encoding/json into a minimal struct), and impl=wrappers, this package. scripts/bench.sh runs them
+// interleaved several times and prints the ratios wrappers/floor.
+//
+// The servers of the end-to-end benchmarks run in a child process (this test binary re-executed,
+// see benchproc_test.go), so that the CPU time measured with getrusage in the benchmark's process
+// is the client's alone; both clients talk to the same server. The peak memory benchmark runs each
+// client in a child process of its own and reads its peak RSS (VmHWM) and peak heap.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Names of the sub-benchmarks.
+const (
+	implFloor    = "impl=floor"
+	implWrappers = "impl=wrappers"
+	benchKey     = "sk-bench-0123456789"
+	benchJobID   = "eval-1234aedf"
+)
+
+// floorJob is the minimal struct a hand-written client decodes a job into: every field a caller
+// reads, as plain values.
+type floorJob struct {
+	WorkflowID    string          `json:"workflow_id"`
+	Type          string          `json:"type"`
+	OwnerID       string          `json:"owner_id"`
+	Status        string          `json:"status"`
+	StatusUpdates []floorUpdate   `json:"status_updates"`
+	Parameters    json.RawMessage `json:"parameters"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	Results       *floorResults   `json:"results"`
+}
+
+type floorUpdate struct {
+	Status    string    `json:"status"`
+	Message   string    `json:"message"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+type floorResults struct {
+	GenerationFailCount float64 `json:"generation_fail_count"`
+	JudgeFailCount      float64 `json:"judge_fail_count"`
+	ResultFileID        string  `json:"result_file_id"`
+	Error               string  `json:"error"`
+	LabelCounts         string  `json:"label_counts"`
+	InvalidLabelCount   float64 `json:"invalid_label_count"`
+	PassPercentage      float64 `json:"pass_percentage"`
+	AggregatedScores    *struct {
+		MeanScore      float64 `json:"mean_score"`
+		StdScore       float64 `json:"std_score"`
+		PassPercentage float64 `json:"pass_percentage"`
+	} `json:"aggregated_scores"`
+	InvalidScoreCount float64 `json:"invalid_score_count"`
+	FailedSamples     float64 `json:"failed_samples"`
+	AWins             float64 `json:"A_wins"`
+	BWins             float64 `json:"B_wins"`
+	Ties              float64 `json:"Ties"`
+	NumSamples        float64 `json:"num_samples"`
+}
+
+// floorClient is the hand-written client: one http.Client whose transport keeps as many idle
+// connections per host as the wrappers' default one, so that the concurrent benchmark compares
+// clients, not pool sizes.
+type floorClient struct {
+	hc   *http.Client
+	base string
+}
+
+func newFloorClient(base string) *floorClient {
+	t := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // it is one
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
+	return &floorClient{hc: &http.Client{Transport: t, Timeout: time.Minute}, base: base}
+}
+
+func (f *floorClient) get(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchKey)
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func (f *floorClient) retrieve(ctx context.Context, id string) (*floorJob, error) {
+	var j floorJob
+	return &j, f.get(ctx, "/evaluation/"+url.PathEscape(id), &j)
+}
+
+func (f *floorClient) list(ctx context.Context) ([]floorJob, error) {
+	var jobs []floorJob
+	return jobs, f.get(ctx, "/evaluation", &jobs)
+}
+
+func newBenchClient(tb testing.TB, base string) *Client {
+	tb.Helper()
+	c, err := NewClient(WithAPIKey(benchKey), WithBaseURL(base))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// Sinks keep the compiler from dropping the work.
+var (
+	sinkFloorJob  *floorJob
+	sinkFloorJobs []floorJob
+	sinkJob       *Job
+	sinkJobs      []*Job
+	sinkCounts    map[string]int
+)
+
+// BenchmarkDecodeJob decodes the documented job (494 B): the floor into its minimal struct, the
+// wrappers into the generated type and the job view, with label_counts decoded into counts.
+func BenchmarkDecodeJob(b *testing.B) {
+	body, _ := benchBodies()
+	b.Run(implFloor, func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var j floorJob
+			if err := json.Unmarshal(body, &j); err != nil {
+				b.Fatal(err)
+			}
+			sinkFloorJob = &j
+		}
+	})
+	b.Run(implWrappers, func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			j, err := decodeJob(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if sinkCounts, err = j.LabelCounts(); err != nil {
+				b.Fatal(err)
+			}
+			sinkJob = j
+		}
+	})
+}
+
+// BenchmarkDecodeList decodes a list of 1000 jobs with 20 status updates each (about 3.2 MB).
+func BenchmarkDecodeList(b *testing.B) {
+	_, body := benchBodies()
+	b.Run(implFloor, func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var jobs []floorJob
+			if err := json.Unmarshal(body, &jobs); err != nil {
+				b.Fatal(err)
+			}
+			sinkFloorJobs = jobs
+		}
+	})
+	b.Run(implWrappers, func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			jobs, err := decodeJobs(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkJobs = jobs
+		}
+	})
+}
+
+// BenchmarkRetrieveSequential retrieves the documented job over loopback, one request at a time,
+// from a server in another process. cpu-ns/op is the client process's CPU time (user and system,
+// from getrusage) per request; req/s the rate.
+func BenchmarkRetrieveSequential(b *testing.B) {
+	base := benchServer(b)
+	for _, impl := range []string{implFloor, implWrappers} {
+		b.Run(impl, func(b *testing.B) {
+			var do func(context.Context) error
+			switch impl {
+			case implFloor:
+				fc := newFloorClient(base)
+				do = func(ctx context.Context) (err error) { sinkFloorJob, err = fc.retrieve(ctx, benchJobID); return err }
+			default:
+				c := newBenchClient(b, base)
+				do = func(ctx context.Context) (err error) { sinkJob, err = c.Retrieve(ctx, benchJobID); return err }
+			}
+			ctx := context.Background()
+			if err := do(ctx); err != nil { // open the connection before timing
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			start := time.Now()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := do(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			reportRate(b, start, cpu0)
+		})
+	}
+}
+
+// BenchmarkRetrieveConcurrent retrieves the documented job from 32 goroutines sharing one client.
+// conns is the number of connections the client opened during the run (counted with httptrace).
+func BenchmarkRetrieveConcurrent(b *testing.B) {
+	const workers = 32
+	base := benchServer(b)
+	for _, impl := range []string{implFloor, implWrappers} {
+		b.Run(impl, func(b *testing.B) {
+			var do func(context.Context) error
+			switch impl {
+			case implFloor:
+				fc := newFloorClient(base)
+				do = func(ctx context.Context) error { _, err := fc.retrieve(ctx, benchJobID); return err }
+			default:
+				c := newBenchClient(b, base)
+				do = func(ctx context.Context) error { _, err := c.Retrieve(ctx, benchJobID); return err }
+			}
+			var conns atomic.Int64
+			ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+				GotConn: func(info httptrace.GotConnInfo) {
+					if !info.Reused {
+						conns.Add(1)
+					}
+				},
+			})
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			errs := make(chan error, workers)
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			start := time.Now()
+			b.ResetTimer()
+			for range workers {
+				wg.Go(func() {
+					for next.Add(1) <= int64(b.N) {
+						if err := do(ctx); err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			close(errs)
+			if err := errors.Join(drain(errs)...); err != nil {
+				b.Fatal(err)
+			}
+			reportRate(b, start, cpu0)
+			b.ReportMetric(float64(conns.Load()), "conns")
+		})
+	}
+}
+
+func drain(errs <-chan error) []error {
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return all
+}
+
+// reportRate reports requests per second and client CPU per request since start and cpu0.
+func reportRate(b *testing.B, start time.Time, cpu0 time.Duration) {
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	if cpu := processCPU(); cpu > 0 {
+		b.ReportMetric(float64(cpu-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// BenchmarkPeakMemoryList fetches the 1000-job list 50 times in a fresh child process per client
+// and reports the child's peak RSS (VmHWM), its peak heap (runtime/metrics sampled every 200 µs and
+// after each fetch) and its RSS before the first fetch (the test binary's own baseline, the same
+// for both clients).
+func BenchmarkPeakMemoryList(b *testing.B) {
+	base := benchServer(b)
+	for _, impl := range []string{implFloor, implWrappers} {
+		b.Run(impl, func(b *testing.B) {
+			var sum peakResult
+			for i := 0; i < b.N; i++ {
+				r, err := runPeakClient(impl, base)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sum.PeakRSS += r.PeakRSS
+				sum.PeakHeap += r.PeakHeap
+				sum.BaseRSS += r.BaseRSS
+			}
+			const mib = 1 << 20
+			n := float64(b.N)
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(float64(sum.PeakRSS)/n/mib, "peak-RSS-MiB")
+			b.ReportMetric(float64(sum.PeakHeap)/n/mib, "peak-heap-MiB")
+			b.ReportMetric(float64(sum.BaseRSS)/n/mib, "base-RSS-MiB")
+		})
+	}
+}
+
+// peakFetch fetches the list once with the given client; the caller keeps the answer until the
+// next fetch, as a program that polls the list does.
+func peakFetch(impl, base string) func(context.Context) (any, error) {
+	switch impl {
+	case implFloor:
+		fc := newFloorClient(base)
+		return func(ctx context.Context) (any, error) { return fc.list(ctx) }
+	default:
+		c, err := NewClient(WithAPIKey(benchKey), WithBaseURL(base))
+		if err != nil {
+			return func(context.Context) (any, error) { return nil, err }
+		}
+		return func(ctx context.Context) (any, error) { return c.List(ctx, ListOptions{}) }
+	}
+}

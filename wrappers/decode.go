@@ -1,0 +1,240 @@
+package wrappers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/evalkit/together-evals/generated"
+)
+
+// Answers are decoded with github.com/go-json-experiment/json (the reference implementation of
+// encoding/json/v2) set to encoding/json's semantics: field names matched without regard to case,
+// duplicate names and invalid UTF-8 allowed (the last duplicate wins, as in encoding/json; invalid
+// UTF-8 becomes U+FFFD), unknown fields ignored, time stamps parsed as encoding/json does. Only its
+// errors are its own ([jsontext.SyntacticError], [jsonv2.SemanticError], which say where in the
+// answer the problem is): asking for encoding/json's error types would make it check every value
+// once more before decoding it. It decodes the generated types about twice as fast as
+// encoding/json.
+
+// decodeOptions give encoding/json's semantics to the decoder, except for the errors.
+var decodeOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv1.ReportErrorsWithLegacySemantics(false))
+
+// jobWire is what a job decodes into: the generated type, with three of its fields decoded another
+// way, so that the job view costs no second pass and no copy:
+//
+//   - status_updates straight into the view's []StatusUpdate, each update decoded through the
+//     generated type;
+//   - parameters and results.label_counts as spans of the body, which the view slices instead of
+//     copying them (the body is kept anyway, as the job's Raw).
+//
+// TestWireFieldsShadowTheGeneratedOnes checks that these names are still the generated ones.
+type jobWire struct {
+	generated.EvaluationJob
+	StatusUpdates statusHistory `json:"status_updates,omitempty"`
+	Parameters    rawSpan       `json:"parameters,omitempty"`
+	Results       *resultsWire  `json:"results,omitempty"`
+}
+
+// resultsWire is generated.EvaluationResults with label_counts decoded as a span of the body.
+type resultsWire struct {
+	generated.EvaluationResults
+	LabelCounts rawSpan `json:"label_counts,omitempty"`
+	// labelCounts holds the slice EvaluationResults.LabelCounts points to.
+	labelCounts json.RawMessage
+}
+
+// rawSpan is where a JSON value lies in the input: [start, end), or end 0 if the value was null
+// or absent (as encoding/json leaves a *json.RawMessage nil for null).
+type rawSpan struct{ start, end int64 }
+
+// UnmarshalJSONFrom records where the next value lies.
+func (s *rawSpan) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if v.Kind() == 'n' {
+		*s = rawSpan{}
+		return nil
+	}
+	end := dec.InputOffset()
+	*s = rawSpan{start: end - int64(len(v)), end: end}
+	return nil
+}
+
+// in returns the value in body, with no room to append over what follows it, or nil.
+func (s rawSpan) in(body []byte) json.RawMessage {
+	if s.end == 0 || s.end > int64(len(body)) || s.start > s.end {
+		return nil
+	}
+	return body[s.start:s.end:s.end]
+}
+
+// statusHistory is a job's status_updates, decoded into the view.
+type statusHistory []StatusUpdate
+
+// historyScratch is what decoding a history reuses: one generated update whose fields point at
+// reused values, and a buffer for the updates before they are copied out at their final size.
+type historyScratch struct {
+	u       generated.StatusUpdate
+	status  string
+	message string
+	at      time.Time
+	updates []StatusUpdate
+}
+
+var historyScratches = sync.Pool{New: func() any { return new(historyScratch) }}
+
+// UnmarshalJSONFrom decodes a JSON array of status updates (or null) with encoding/json's
+// semantics: an update's missing or null field is the zero value, as the view has always shown it.
+func (h *statusHistory) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case 'n':
+		_, err := dec.ReadToken()
+		*h = nil
+		return err
+	case '[':
+	default:
+		// Not an array: let the generated type's decoder report it as it always has.
+		var g []generated.StatusUpdate
+		return jsonv2.UnmarshalDecode(dec, &g)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	sc, _ := historyScratches.Get().(*historyScratch)
+	defer func() {
+		clear(sc.updates)
+		sc.updates = sc.updates[:0]
+		sc.status, sc.message = "", ""
+		historyScratches.Put(sc)
+	}()
+	// A second status_updates in the same object merges into the first, update by update, as
+	// encoding/json does.
+	merge := *h
+	for dec.PeekKind() != ']' {
+		// Fields absent from this update must not keep the last one's values: start from zero (or
+		// from the update merged into), with the pointers set so that the decoder reuses the values
+		// instead of allocating.
+		sc.status, sc.message, sc.at = "", "", time.Time{}
+		if i := len(sc.updates); i < len(merge) {
+			sc.status, sc.message, sc.at = string(merge[i].Status), merge[i].Message, merge[i].Time
+		}
+		sc.u = generated.StatusUpdate{Status: &sc.status, Message: &sc.message, Timestamp: &sc.at}
+		if err := jsonv2.UnmarshalDecode(dec, &sc.u); err != nil {
+			return err
+		}
+		var u StatusUpdate
+		if sc.u.Status != nil {
+			u.Status = Status(*sc.u.Status)
+		}
+		if sc.u.Message != nil {
+			u.Message = *sc.u.Message
+		}
+		if sc.u.Timestamp != nil {
+			u.Time = *sc.u.Timestamp
+		}
+		sc.updates = append(sc.updates, u)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	*h = append(make(statusHistory, 0, len(sc.updates)), sc.updates...)
+	return nil
+}
+
+// view makes the job view of w, decoded from body; raw is the job's own JSON within body.
+func (w *jobWire) view(body, raw []byte) *Job {
+	g := &w.EvaluationJob
+	j := &Job{
+		ID:            g.WorkflowID,
+		Type:          JobType(g.Type),
+		Status:        Status(g.Status),
+		StatusUpdates: w.StatusUpdates,
+		Parameters:    w.Parameters.in(body),
+		Raw:           raw,
+	}
+	if g.OwnerID != nil {
+		j.OwnerID = *g.OwnerID
+	}
+	if g.CreatedAt != nil {
+		j.CreatedAt = *g.CreatedAt
+	}
+	if g.UpdatedAt != nil {
+		j.UpdatedAt = *g.UpdatedAt
+	}
+	if r := w.Results; r != nil {
+		if lc := r.LabelCounts.in(body); lc != nil {
+			r.labelCounts = lc
+			r.EvaluationResults.LabelCounts = &r.labelCounts
+		}
+		j.results = &r.EvaluationResults
+	}
+	return j
+}
+
+// decodeJob decodes the answer of GET /evaluation/{id} into the job view. The view keeps body as
+// its Raw, and slices its Parameters and label_counts from it.
+func decodeJob(body []byte) (*Job, error) {
+	var w jobWire
+	if err := jsonv2.Unmarshal(body, &w, decodeOptions); err != nil {
+		return nil, err
+	}
+	return w.view(body, body), nil
+}
+
+// decodeJobs decodes the answer of GET /evaluation (a JSON array of jobs, or null) into job views,
+// in one pass. Each view's Raw is its job's JSON as sent, a slice of body.
+func decodeJobs(body []byte) ([]*Job, error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body), decodeOptions)
+	switch dec.PeekKind() {
+	case 'n':
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		return []*Job{}, endOfInput(dec)
+	case '[':
+	default:
+		// Not an array: let the decoder report it as encoding/json would.
+		var jobs []json.RawMessage
+		return nil, decodeJSON(body, &jobs)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	jobs := []*Job{}
+	for dec.PeekKind() != ']' {
+		from := dec.InputOffset()
+		var w jobWire
+		if err := jsonv2.UnmarshalDecode(dec, &w); err != nil {
+			return nil, fmt.Errorf("job %d: %w", len(jobs), err)
+		}
+		to := dec.InputOffset()
+		raw := bytes.TrimLeft(body[from:to:to], " \t\r\n,")
+		jobs = append(jobs, w.view(body, raw))
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	return jobs, endOfInput(dec)
+}
+
+// endOfInput fails if anything but white space follows the value.
+func endOfInput(dec *jsontext.Decoder) error {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			err = errors.New("invalid data after top-level value")
+		}
+		return err
+	}
+	return nil
+}
