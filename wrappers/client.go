@@ -21,6 +21,7 @@ import (
 type Client struct {
 	base      *url.URL
 	key       apiKey
+	bearer    apiKey // the Authorization header's value, "Bearer " and the key
 	api       *generated.Client
 	logger    *slog.Logger
 	userAgent string
@@ -82,6 +83,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{
 		base:      base,
 		key:       cfg.key,
+		bearer:    newAPIKey("Bearer " + cfg.key()),
 		logger:    logger,
 		userAgent: cfg.userAgent,
 		sleep:     sleepContext,
@@ -122,7 +124,7 @@ func (c *Client) editRequest(_ context.Context, req *http.Request) error {
 	if !sameOrigin(c.base, req.URL) {
 		return fmt.Errorf("wrappers: refusing to send the API key to %s://%s: not the base URL's host", req.URL.Scheme, req.URL.Host)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key())
+	req.Header.Set("Authorization", c.bearer())
 	req.Header.Set("User-Agent", c.userAgent)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
@@ -177,6 +179,9 @@ func isLoopback(host string) bool {
 // sameOrigin reports whether u has base's scheme and host (host names compared without case,
 // default ports made explicit).
 func sameOrigin(base, u *url.URL) bool {
+	if u != nil && u.Scheme == base.Scheme && u.Host == base.Host {
+		return true // the usual case, without building host:port strings
+	}
 	if u == nil || !strings.EqualFold(u.Scheme, base.Scheme) {
 		return false
 	}

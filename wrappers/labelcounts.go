@@ -128,12 +128,12 @@ func parseLabelCounts(s string, inString bool) (map[string]int, error) {
 	if inString {
 		where = " in the string"
 	}
-	i := skipSpace(s, 0)
+	i := skipWS(s, 0)
 	if i == len(s) || s[i] != '{' {
 		return nil, labelCountsError("the value%s is not a JSON object: %s", where, quoteSnippet([]byte(s)))
 	}
 	counts := make(map[string]int)
-	i = skipSpace(s, i+1)
+	i = skipWS(s, i+1)
 	if i < len(s) && s[i] == '}' {
 		return endOfLabelCounts(counts, s, i+1, where)
 	}
@@ -148,11 +148,11 @@ func parseLabelCounts(s string, inString bool) (map[string]int, error) {
 		if !ok {
 			return nil, labelCountsError("malformed JSON object%s: a label is not a valid JSON string", where)
 		}
-		i = skipSpace(s, next)
+		i = skipWS(s, next)
 		if i == len(s) || s[i] != ':' {
 			return nil, labelCountsError("label %q: malformed value: %s after the label", label, describeEnd(s, i))
 		}
-		i = skipSpace(s, i+1)
+		i = skipWS(s, i+1)
 		n, next, err := labelCountValue(s, i, label)
 		if err != nil {
 			return nil, err
@@ -161,7 +161,7 @@ func parseLabelCounts(s string, inString bool) (map[string]int, error) {
 			return nil, labelCountsError("label %q appears more than once", label)
 		}
 		counts[label] = n
-		i = skipSpace(s, next)
+		i = skipWS(s, next)
 		switch {
 		case i == len(s):
 			return nil, labelCountsError("malformed JSON object%s", where)
@@ -170,7 +170,7 @@ func parseLabelCounts(s string, inString bool) (map[string]int, error) {
 		case s[i] != ',':
 			return nil, labelCountsError("malformed JSON object%s: %s after a count", where, describeByte(s[i]))
 		}
-		i = skipSpace(s, i+1)
+		i = skipWS(s, i+1)
 	}
 }
 
@@ -212,14 +212,14 @@ func labelCountValue(s string, i int, label string) (int, int, error) {
 
 // endOfLabelCounts returns counts if only white space follows the object's end at s[i:].
 func endOfLabelCounts(counts map[string]int, s string, i int, where string) (map[string]int, error) {
-	if skipSpace(s, i) != len(s) {
+	if skipWS(s, i) != len(s) {
 		return nil, labelCountsError("trailing data after the object%s", where)
 	}
 	return counts, nil
 }
 
-// skipSpace returns the index of the first byte at or after i that is not JSON white space.
-func skipSpace(s string, i int) int {
+// skipWS returns the index of the first byte at or after i that is not JSON white space.
+func skipWS(s string, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
 		i++
 	}
