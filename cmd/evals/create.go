@@ -58,10 +58,10 @@ func (f *judgeFlags) register(fs *pflag.FlagSet) {
 // targetFlags are the flags of one thing evaluated: model_to_evaluate, model_a or model_b. The
 // prefix is "model", "model-a" or "model-b".
 type targetFlags struct {
-	prefix, what                                                          string
+	prefix, what                                                            string
 	column, model, systemTemplate, inputTemplate, source, baseURL, tokenEnv string
-	maxTokens, workers                                                    int
-	temperature                                                           float64
+	maxTokens, workers                                                      int
+	temperature                                                             float64
 }
 
 func (f *targetFlags) register(fs *pflag.FlagSet) {

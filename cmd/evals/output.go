@@ -116,6 +116,8 @@ func formatDuration(d time.Duration) string {
 	switch {
 	case d < 0:
 		return "-" + formatDuration(-d)
+	case d == 0:
+		return "0s"
 	case d < time.Second:
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	case d < time.Minute:
@@ -307,6 +309,8 @@ func writeResults(w io.Writer, res wrappers.Results, resErr error, labels, passL
 	}
 	const in = "  "
 	var b bytes.Buffer
+	// One width for every key of the block, the longest being "Generation failures".
+	k := newKV(&b, in, "Generation failures")
 	var common *wrappers.CommonResults
 	count := func(field string, n int) string {
 		if common != nil && common.IsAbsent(field) {
@@ -316,7 +320,7 @@ func writeResults(w io.Writer, res wrappers.Results, resErr error, labels, passL
 	}
 	switch r := res.(type) {
 	case *wrappers.ErrorResults:
-		newKV(&b, in, "Error").line("Error", st.red(clean(r.Message)))
+		k.line("Error", st.red(clean(r.Message)))
 	case *wrappers.ClassifyResults:
 		common = &r.CommonResults
 		switch {
@@ -338,17 +342,15 @@ func writeResults(w io.Writer, res wrappers.Results, resErr error, labels, passL
 				return err
 			}
 		case r.LabelCountsRaw != "":
-			newKV(&b, in, "Label counts (as sent)").line("Label counts (as sent)", short(r.LabelCountsRaw))
+			k.line("Label counts (raw)", short(r.LabelCountsRaw))
 		default:
-			newKV(&b, in, "Label counts").line("Label counts", "-")
+			k.line("Label counts", "-")
 		}
-		k := newKV(&b, in, "Generation failures")
 		k.line("Pass percentage", formatOptPercent(r.PassPercentage))
 		k.line("Invalid labels", count("invalid_label_count", r.InvalidLabelCount))
 		writeCommon(k, common, count)
 	case *wrappers.ScoreResults:
 		common = &r.CommonResults
-		k := newKV(&b, in, "Generation failures")
 		k.line("Mean score", formatOptNumber(r.MeanScore))
 		k.line("Std score", formatOptNumber(r.StdScore))
 		k.line("Pass percentage", formatOptPercent(r.PassPercentage))
@@ -365,16 +367,18 @@ func writeResults(w io.Writer, res wrappers.Results, resErr error, labels, passL
 		if err := writeBars(&b, in, bars, st); err != nil {
 			return err
 		}
-		k := newKV(&b, in, "Generation failures")
 		k.line("Samples", count("num_samples", r.NumSamples))
 		writeCommon(k, common, count)
 	case *wrappers.UnknownResults:
 		common = &r.CommonResults
-		writeCommon(newKV(&b, in, "Generation failures"), common, count)
+		writeCommon(k, common, count)
 	case nil:
 	}
 	if resErr != nil {
-		newKV(&b, in, "Problem").line("Problem", st.red(errText(resErr)))
+		k.line("Problem", st.red(errText(resErr)))
+	}
+	if k.err != nil {
+		return k.err
 	}
 	_, err := w.Write(b.Bytes())
 	return err
@@ -529,7 +533,10 @@ func describeRequest(j *wrappers.Job) (judge, target string) {
 	case *wrappers.ScoreRequest:
 		jd, target = r.Judge, describeTarget(r.ModelToEvaluate)
 	case *wrappers.CompareRequest:
-		jd, target = r.Judge, describeTarget(r.ModelA)+" vs "+describeTarget(r.ModelB)
+		jd = r.Judge
+		if r.ModelA != nil || r.ModelB != nil {
+			target = describeTarget(r.ModelA) + " vs " + describeTarget(r.ModelB)
+		}
 	}
 	if jd.Model != "" {
 		judge = cut(clean(jd.Model), 40)
