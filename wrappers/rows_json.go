@@ -54,10 +54,13 @@ func describeInvalidJSON(data []byte) string {
 	switch {
 	case msg == "unexpected end of JSON input":
 		return fmt.Sprintf("truncated JSON: the line ends before %s is closed", jsonKind(data))
-	case bytes.Contains([]byte(msg), []byte("after top-level value")):
+	case strings.Contains(msg, "after top-level value"):
 		// The offset is just past the offending character.
 		col := int(syn.Offset)
-		return fmt.Sprintf("more than one JSON value on the line (another value starts at column %d); put each row on a line of its own", col)
+		if col >= 1 && col <= len(data) && strings.IndexByte(`{["-0123456789tfn`, data[col-1]) >= 0 {
+			return fmt.Sprintf("more than one JSON value on the line (another value starts at column %d); put each row on a line of its own", col)
+		}
+		return fmt.Sprintf("invalid JSON at column %d: %s", col, msg)
 	default:
 		return fmt.Sprintf("invalid JSON at column %d: %s", syn.Offset, msg)
 	}
