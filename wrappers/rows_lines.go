@@ -48,7 +48,13 @@ func newLineReader(r io.Reader, maxLine int) *lineReader {
 	if maxLine <= 0 {
 		maxLine = MaxLineBytes
 	}
-	return &lineReader{r: bufio.NewReaderSize(r, lineReaderSize), max: maxLine}
+	size := lineReaderSize
+	if l, ok := r.(interface{ Len() int }); ok {
+		// An in-memory reader (strings.Reader, bytes.Reader, bytes.Buffer)
+		// needs no buffer larger than what it holds.
+		size = min(max(l.Len()+1, 4096), lineReaderSize)
+	}
+	return &lineReader{r: bufio.NewReaderSize(r, size), max: maxLine}
 }
 
 // next returns the next line without its line ending ("\n" or "\r\n"). The
