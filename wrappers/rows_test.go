@@ -147,8 +147,8 @@ func TestReadResultRowsStopEarly(t *testing.T) {
 
 func TestResultRowAccessorsTolerateChanges(t *testing.T) {
 	tests := []struct {
-		name string
-		json string
+		name  string
+		json  string
 		check func(t *testing.T, r *ResultRow)
 	}{
 		{"empty object", `{}`, func(t *testing.T, r *ResultRow) {
