@@ -72,11 +72,46 @@ func ParseResultRow(data []byte) (*ResultRow, error) {
 // newResultRow builds a row over raw, which must be a valid JSON object the
 // row may keep.
 func newResultRow(line int, raw []byte) *ResultRow {
-	row := &ResultRow{line: line, raw: raw, fields: make([]rowField, 0, 16)}
+	var k keyCache
+	return k.row(line, raw)
+}
+
+// keyCache builds rows that share their key strings and size their field
+// slices after the previous row: rows of one file have the same keys, so this
+// saves an allocation per key per row.
+type keyCache struct {
+	keys   map[string]string
+	fields int
+}
+
+// maxCachedKeys bounds the key cache, so that a file whose rows all have
+// different keys cannot grow it without end.
+const maxCachedKeys = 1024
+
+func (k *keyCache) key(m jsonMember) string {
+	if m.escaped {
+		return m.name()
+	}
+	if s, ok := k.keys[string(m.key)]; ok {
+		return s
+	}
+	s := m.name()
+	if k.keys == nil {
+		k.keys = map[string]string{}
+	}
+	if len(k.keys) < maxCachedKeys {
+		k.keys[s] = s
+	}
+	return s
+}
+
+func (k *keyCache) row(line int, raw []byte) *ResultRow {
+	row := &ResultRow{line: line, raw: raw, fields: make([]rowField, 0, max(k.fields, 8))}
 	walkObject(raw, func(m jsonMember) bool {
-		row.fields = append(row.fields, rowField{key: m.name(), value: m.value})
+		row.fields = append(row.fields, rowField{key: k.key(m), value: m.value})
 		return true
 	})
+	k.fields = len(row.fields)
 	return row
 }
 
@@ -245,6 +280,7 @@ func (e *RowError) Unwrap() error { return e.Err }
 func ReadResultRows(r io.Reader) iter.Seq2[*ResultRow, error] {
 	return func(yield func(*ResultRow, error) bool) {
 		lr := newLineReader(r, MaxLineBytes)
+		var keys keyCache
 		for {
 			line, err := lr.next()
 			if errors.Is(err, io.EOF) {
@@ -274,7 +310,7 @@ func ReadResultRows(r io.Reader) iter.Seq2[*ResultRow, error] {
 				yield(nil, &RowError{Line: lr.line, Err: fmt.Errorf("%s, not an object", kind)})
 				return
 			}
-			if !yield(newResultRow(lr.line, bytes.Clone(trimmed)), nil) {
+			if !yield(keys.row(lr.line, bytes.Clone(trimmed)), nil) {
 				return
 			}
 		}

@@ -148,19 +148,14 @@ func skipSpace(data []byte, i int) int {
 // scanString returns the index just past the JSON string starting at data[i]
 // (a '"'), and whether it holds any escape.
 func scanString(data []byte, i int) (end int, escaped bool) {
-	i++
-	for i < len(data) {
-		j := bytes.IndexAny(data[i:], `"\`)
-		if j < 0 {
-			return len(data), escaped
-		}
-		i += j
-		if data[i] == '\\' {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
 			escaped = true
-			i += 2
-			continue
+			i++
+		case '"':
+			return i + 1, escaped
 		}
-		return i + 1, escaped
 	}
 	return len(data), escaped
 }
