@@ -65,7 +65,7 @@ type InputReport struct {
 	Lines int
 	// Rows counts the lines that hold a JSON object.
 	Rows int
-	// BlankLines counts empty or whitespace-only lines, which are skipped.
+	// BlankLines counts empty or whitespace-only lines (each is a problem).
 	BlankLines int
 	// Bytes is the size of the input.
 	Bytes int64
@@ -151,10 +151,12 @@ func CheckInputFile(ctx context.Context, path string, opts InputCheckOptions) (*
 // line, whatever the size of the input. name is the file name problems are
 // reported under.
 //
-// Rules: the input is valid UTF-8 with no byte order mark; every non-blank
-// line is one JSON object (not an array, string or other value, not
-// truncated, not two values); every row has the same fields as the first; a
-// line is at most opts.MaxLineBytes long; the file has at least one row. With
+// Rules: the input is valid UTF-8 with no byte order mark; every line is one
+// JSON object (not blank, not an array, string or other value, not truncated,
+// not two values; the newline after the last line is optional); every row has
+// the same fields as the first; a line is at most opts.MaxLineBytes long; the
+// file has at least one row. Blank lines are refused because the service's
+// own check reads every line as JSON. With
 // templates or columns in opts, the usage rules of [InputCheckOptions] apply
 // as well.
 //
@@ -198,12 +200,8 @@ func CheckInput(ctx context.Context, r io.Reader, name string, opts InputCheckOp
 		c.checkLine(lr.line, line)
 	}
 	c.finishCounts(lr)
-	if c.fields == nil && c.total == 0 {
-		if c.report.Lines == 0 {
-			c.add(0, "", "the file is empty: it needs one JSON object per line")
-		} else {
-			c.add(0, "", "the file has only blank lines: it needs one JSON object per line")
-		}
+	if c.report.Lines == 0 {
+		c.add(0, "", "the file is empty: it needs one JSON object per line")
 	}
 	if c.fields != nil && (len(opts.Templates) > 0 || len(opts.Columns) > 0) {
 		c.checkUsage(opts)
@@ -248,6 +246,7 @@ func (c *inputChecker) checkLine(n int, line []byte) {
 	}
 	if skipSpace(line, 0) == len(line) {
 		c.report.BlankLines++
+		c.add(n, "", "a blank line: every line must be one JSON object (the service rejects blank lines); remove it")
 		return
 	}
 	if !utf8.Valid(line) {

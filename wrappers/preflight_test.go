@@ -49,8 +49,16 @@ func TestCheckInputStructure(t *testing.T) {
 			content: `{"prompt": "a", "response": "b"}` + "\n" + `{"response": "d", "prompt": "c"}` + "\n",
 		},
 		{
-			name:    "no final newline, CRLF endings and blank lines",
-			content: "{\"prompt\": \"a\"}\r\n\r\n   \n\t\n{\"prompt\": \"b\"}",
+			name:    "no final newline and CRLF endings",
+			content: "{\"prompt\": \"a\"}\r\n {\"prompt\": \"b\"} \r\n{\"prompt\": \"c\"}",
+		},
+		{
+			name:    "blank lines",
+			content: "{\"prompt\": \"a\"}\r\n\r\n   \n{\"prompt\": \"b\"}\n",
+			want: []string{
+				`data.jsonl:2: a blank line: every line must be one JSON object (the service rejects blank lines); remove it`,
+				`data.jsonl:3: a blank line: every line must be one JSON object (the service rejects blank lines); remove it`,
+			},
 		},
 		{
 			name:    "invalid UTF-8",
@@ -156,8 +164,11 @@ func TestCheckInputStructure(t *testing.T) {
 		},
 		{
 			name:    "blank lines only",
-			content: "\n  \n",
-			want:    []string{`data.jsonl: the file has only blank lines: it needs one JSON object per line`},
+			content: "\n\t\n",
+			want: []string{
+				`data.jsonl:1: a blank line: every line must be one JSON object (the service rejects blank lines); remove it`,
+				`data.jsonl:2: a blank line: every line must be one JSON object (the service rejects blank lines); remove it`,
+			},
 		},
 		{
 			name:    "nested values do not count as fields",
@@ -177,8 +188,8 @@ func TestCheckInputStructure(t *testing.T) {
 func TestCheckInputReport(t *testing.T) {
 	content := "{\"prompt\": \"a\", \"response\": \"b\"}\n\n{\"prompt\": \"c\", \"response\": \"d\"}\n"
 	got, report := problems(t, content, InputCheckOptions{})
-	if got != nil {
-		t.Fatalf("problems %q, want none", got)
+	if len(got) != 1 {
+		t.Fatalf("problems %q, want the blank line only", got)
 	}
 	want := InputReport{File: "data.jsonl", Lines: 3, Rows: 2, BlankLines: 1, Bytes: int64(len(content)), Fields: []string{"prompt", "response"}, Line: 1}
 	if report.File != want.File || report.Lines != want.Lines || report.Rows != want.Rows ||

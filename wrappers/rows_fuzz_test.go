@@ -12,19 +12,23 @@ import (
 )
 
 // oracleInputOK decides, with encoding/json and none of CheckInput's code,
-// whether data passes the structural rules: no BOM, valid UTF-8, every
-// non-blank line one JSON object with at least one field, every row with the
-// fields of the first.
+// whether data passes the structural rules: no BOM, valid UTF-8, every line
+// one JSON object with at least one field, every row with the fields of the
+// first.
 func oracleInputOK(data []byte) bool {
 	if bytes.HasPrefix(data, utf8BOM) {
 		return false
 	}
 	var first map[string]bool
 	rows := 0
-	for _, line := range bytes.Split(data, []byte("\n")) {
+	lines := bytes.Split(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1] // the newline after the last line ends it; no line follows
+	}
+	for _, line := range lines {
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(bytes.Trim(line, " \t\r\n")) == 0 {
-			continue
+			return false // a blank line
 		}
 		if !utf8.Valid(line) {
 			return false
