@@ -36,6 +36,10 @@ type InputCheckOptions struct {
 	// Columns are the fields named by model_to_evaluate, model_a or model_b
 	// when those name a column of the file rather than a model.
 	Columns []InputColumn
+	// AllowUnused lists fields that need no template or column, besides
+	// ImageColumn: those a server reads by itself, such as the "__judge"
+	// field with which the in-memory api package forces a verdict.
+	AllowUnused []string
 	// MaxProblems is how many problems to describe; 0 means
 	// DefaultMaxInputProblems. Problems past it are counted, not kept.
 	MaxProblems int
@@ -318,6 +322,9 @@ func (c *inputChecker) setReference(n int, line []byte) {
 func (c *inputChecker) checkUsage(opts InputCheckOptions) {
 	ref := c.report.Line
 	used := map[string]bool{ImageColumn: true}
+	for _, f := range opts.AllowUnused {
+		used[f] = true
+	}
 	reported := map[string]bool{}
 	for _, t := range opts.Templates {
 		scan := scanTemplate(t.Text)

@@ -395,6 +395,11 @@ func TestCheckInputUsage(t *testing.T) {
 			opts:    InputCheckOptions{Templates: []InputTemplate{judge("Describe: {{prompt}}")}},
 		},
 		{
+			name:    "allowed unused field",
+			content: `{"prompt": "a", "__judge": "good"}` + "\n",
+			opts:    InputCheckOptions{Templates: []InputTemplate{judge("{{prompt}}")}, AllowUnused: []string{"__judge"}},
+		},
+		{
 			name:    "nested placeholder uses the top field",
 			content: `{"info": {"q": "a", "ctx": "b"}, "response": "c"}` + "\n",
 			opts: InputCheckOptions{
