@@ -170,21 +170,24 @@ func (r *ResultRow) Field(key string) json.RawMessage {
 // Has reports whether the row has key (even with a null value).
 func (r *ResultRow) Has(key string) bool { return r.Field(key) != nil }
 
-// String returns the value of key when it is a JSON string.
-func (r *ResultRow) String(key string) (string, bool) { return decodeJSONString(r.Field(key)) }
+// StringField returns the value of key when it is a JSON string.
+func (r *ResultRow) StringField(key string) (string, bool) { return decodeJSONString(r.Field(key)) }
 
-// Number returns the value of key when it is a JSON number, or a string
+// NumberField returns the value of key when it is a JSON number, or a string
 // holding one.
-func (r *ResultRow) Number(key string) (float64, bool) { return decodeJSONNumber(r.Field(key)) }
+func (r *ResultRow) NumberField(key string) (float64, bool) { return decodeJSONNumber(r.Field(key)) }
 
-// Bool returns the value of key when it is a JSON boolean.
-func (r *ResultRow) Bool(key string) (value, ok bool) { return decodeJSONBool(r.Field(key)) }
+// BoolField returns the value of key when it is a JSON boolean.
+func (r *ResultRow) BoolField(key string) (value, ok bool) { return decodeJSONBool(r.Field(key)) }
+
+// String returns the row as read (JSON), so that printing a row shows it.
+func (r *ResultRow) String() string { return string(r.raw) }
 
 // Success reports whether generation and judging succeeded for the row. A row
 // without a boolean success key counts as succeeded when it carries no error
 // message.
 func (r *ResultRow) Success() bool {
-	if v, ok := r.Bool(RowKeySuccess); ok {
+	if v, ok := r.BoolField(RowKeySuccess); ok {
 		return v
 	}
 	return r.ErrorMessage() == ""
@@ -193,7 +196,7 @@ func (r *ResultRow) Success() bool {
 // ErrorMessage is the row's error: why generation or judging failed; empty
 // when it did not. (It is not called Error so that a row is not an error.)
 func (r *ResultRow) ErrorMessage() string {
-	s, _ := r.String(RowKeyError)
+	s, _ := r.StringField(RowKeyError)
 	return s
 }
 
@@ -216,40 +219,40 @@ func (r *ResultRow) Failure() string {
 
 // Feedback is the judge's explanation; empty when there is none.
 func (r *ResultRow) Feedback() string {
-	s, _ := r.String(RowKeyFeedback)
+	s, _ := r.StringField(RowKeyFeedback)
 	return s
 }
 
 // InvalidJudgeOutput reports whether the judge answered but its verdict did
 // not parse or was not allowed.
 func (r *ResultRow) InvalidJudgeOutput() bool {
-	v, _ := r.Bool(RowKeyInvalidJudgeOutput)
+	v, _ := r.BoolField(RowKeyInvalidJudgeOutput)
 	return v
 }
 
 // Label is the label a classify judge gave; false when there is none (the row
 // failed, the verdict was invalid, or the job is not classify).
-func (r *ResultRow) Label() (string, bool) { return r.String(RowKeyLabel) }
+func (r *ResultRow) Label() (string, bool) { return r.StringField(RowKeyLabel) }
 
 // Score is the score a score judge gave; false when there is none.
-func (r *ResultRow) Score() (float64, bool) { return r.Number(RowKeyScore) }
+func (r *ResultRow) Score() (float64, bool) { return r.NumberField(RowKeyScore) }
 
 // FinalDecision is "pass" or "fail" (classify, score) or "A", "B" or "Tie"
 // (compare); empty when there is none.
 func (r *ResultRow) FinalDecision() string {
-	s, _ := r.String(RowKeyFinalDecision)
+	s, _ := r.StringField(RowKeyFinalDecision)
 	return s
 }
 
 // ModelOutput is the text the model to evaluate generated for the row, when a
 // model (not a column) was evaluated.
-func (r *ResultRow) ModelOutput() (string, bool) { return r.String(RowKeyModelOutput) }
+func (r *ResultRow) ModelOutput() (string, bool) { return r.StringField(RowKeyModelOutput) }
 
 // ModelAOutput is the text model A generated, when a model was compared.
-func (r *ResultRow) ModelAOutput() (string, bool) { return r.String(RowKeyModelAOutput) }
+func (r *ResultRow) ModelAOutput() (string, bool) { return r.StringField(RowKeyModelAOutput) }
 
 // ModelBOutput is the text model B generated, when a model was compared.
-func (r *ResultRow) ModelBOutput() (string, bool) { return r.String(RowKeyModelBOutput) }
+func (r *ResultRow) ModelBOutput() (string, bool) { return r.StringField(RowKeyModelBOutput) }
 
 // RowError is the error [ReadResultRows] yields for a line that is not one
 // JSON object, or that could not be read.

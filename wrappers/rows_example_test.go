@@ -18,7 +18,7 @@ func ExampleReadResultRows() {
 			fmt.Println(err)
 			break
 		}
-		prompt, _ := row.String("prompt")
+		prompt, _ := row.StringField("prompt")
 		if label, ok := row.Label(); ok {
 			fmt.Printf("%d %s: %s (%s) %s\n", row.Line(), prompt, label, row.FinalDecision(), row.Feedback())
 		} else {

@@ -57,7 +57,7 @@ func TestReadResultRows(t *testing.T) {
 	if l, ok := r.Label(); !ok || l != "good" {
 		t.Errorf("row 1 label %q %v", l, ok)
 	}
-	if p, ok := r.String("prompt"); !ok || p != "2+2?" {
+	if p, ok := r.StringField("prompt"); !ok || p != "2+2?" {
 		t.Errorf("row 1 prompt %q %v", p, ok)
 	}
 	wantKeys := []string{"prompt", "response", "success", "feedback", "is_invalid_judge_output", "label", "final_decision"}
@@ -89,7 +89,7 @@ func TestReadResultRowsLongLines(t *testing.T) {
 		t.Fatalf("%d rows, want 3", len(rows))
 	}
 	for i, r := range rows {
-		if n, ok := r.Number("i"); !ok || n != float64(i) || r.Feedback() != feedback {
+		if n, ok := r.NumberField("i"); !ok || n != float64(i) || r.Feedback() != feedback {
 			t.Errorf("row %d: i %v %v, feedback of %d bytes", i, n, ok, len(r.Feedback()))
 		}
 	}
@@ -181,7 +181,7 @@ func TestResultRowAccessorsTolerateChanges(t *testing.T) {
 			if !r.Success() {
 				t.Error("a row with a non-boolean success and no error should read as a success")
 			}
-			if v, ok := r.Bool("succeeded"); !ok || !v {
+			if v, ok := r.BoolField("succeeded"); !ok || !v {
 				t.Error("unknown key not reachable")
 			}
 		}},
@@ -199,14 +199,14 @@ func TestResultRowAccessorsTolerateChanges(t *testing.T) {
 			if s, ok := r.Score(); !ok || s != 7.5 {
 				t.Errorf("score %v %v", s, ok)
 			}
-			if s, ok := r.Number("a"); !ok || s != 8 {
+			if s, ok := r.NumberField("a"); !ok || s != 8 {
 				t.Errorf("string number %v %v", s, ok)
 			}
-			if s, ok := r.Number("b"); !ok || s != 9 {
+			if s, ok := r.NumberField("b"); !ok || s != 9 {
 				t.Errorf("padded string number %v %v", s, ok)
 			}
 			for _, k := range []string{"c", "d", "e"} {
-				if s, ok := r.Number(k); ok {
+				if s, ok := r.NumberField(k); ok {
 					t.Errorf("%s read as number %v", k, s)
 				}
 			}
@@ -223,7 +223,7 @@ func TestResultRowAccessorsTolerateChanges(t *testing.T) {
 			if l, _ := r.Label(); l != "second" {
 				t.Errorf("label %q, want the last one", l)
 			}
-			if s, ok := r.String("été"); !ok || s != "summer" {
+			if s, ok := r.StringField("été"); !ok || s != "summer" {
 				t.Errorf("escaped key: %q %v", s, ok)
 			}
 		}},
