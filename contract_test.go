@@ -55,7 +55,7 @@ func TestSpecIsValidOpenAPI303(t *testing.T) {
 }
 
 func TestEmbeddedSpecMatchesOpenAPIYAML(t *testing.T) {
-	embedded, err := generated.GetSwagger()
+	embedded, err := generated.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ var (
 // was when the code was generated), for paths under basePath "/v1".
 func Embedded() (*Validator, error) {
 	embeddedOnce.Do(func() {
-		doc, err := generated.GetSwagger()
+		doc, err := generated.GetSpec()
 		if err != nil {
 			embeddedErr = fmt.Errorf("contract: load embedded spec: %w", err)
 			return

@@ -1,0 +1,167 @@
+package wrappers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/evalkit/together-evals/generated"
+)
+
+// Retrieve returns the evaluation job with the given id (GET /evaluation/{id}): its type, status,
+// status history, parameters and, once it has ended, its results. The id is checked and
+// path-escaped first; see [ErrInvalidID]. A malformed label_counts or count does not fail
+// Retrieve: the accessor that reads it does.
+func (c *Client) Retrieve(ctx context.Context, id string) (*Job, error) {
+	if err := checkID("evaluation", id); err != nil {
+		return nil, err
+	}
+	path := "/evaluation/" + escapedID(id)
+	resp, err := c.api.GetEvaluation(ctx, id) //nolint:bodyclose // checkResponse closes it
+	g, raw, err := checkResponse[generated.EvaluationJob](c, http.MethodGet, path, resp, err)
+	if err != nil {
+		return nil, err
+	}
+	if g.WorkflowID == "" {
+		return nil, fmt.Errorf("wrappers: GET %s: the answer has no workflow_id", path)
+	}
+	return newJob(g, raw), nil
+}
+
+// Status returns the status of the evaluation job with the given id and, once it has ended, its
+// results (GET /evaluation/{id}/status). It is the light call meant for polling; see
+// [JobStatus.Results] for how the kind of results is told without a job type.
+func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
+	if err := checkID("evaluation", id); err != nil {
+		return nil, err
+	}
+	path := "/evaluation/" + escapedID(id) + "/status"
+	resp, err := c.api.GetEvaluationStatus(ctx, id) //nolint:bodyclose // checkResponse closes it
+	g, raw, err := checkResponse[generated.EvaluationStatusResponse](c, http.MethodGet, path, resp, err)
+	if err != nil {
+		return nil, err
+	}
+	if g.Status == "" {
+		return nil, fmt.Errorf("wrappers: GET %s: the answer has no status", path)
+	}
+	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, results: g.Results}, nil
+}
+
+// ListOptions filters [Client.List].
+type ListOptions struct {
+	// Status keeps only jobs in this status; empty keeps all.
+	Status Status
+	// Limit is the largest number of jobs returned; 0 leaves it to the service (10).
+	Limit int
+}
+
+// List returns the caller's evaluation jobs, newest first (GET /evaluation).
+func (c *Client) List(ctx context.Context, opts ListOptions) ([]*Job, error) {
+	var params generated.ListEvaluationsParams
+	var p problems
+	if opts.Status != "" {
+		if !opts.Status.Known() {
+			p.add("status", "must be one of pending, queued, running, completed, error, user_error, got %q", string(opts.Status))
+		}
+		s := generated.EvaluationStatus(opts.Status)
+		params.Status = &s
+	}
+	if opts.Limit < 0 {
+		p.add("limit", "must be at least 1, got %d", opts.Limit)
+	} else if opts.Limit > 0 {
+		params.Limit = &opts.Limit
+	}
+	if err := p.err(); err != nil {
+		return nil, fmt.Errorf("wrappers: list: %w", err)
+	}
+	resp, err := c.api.ListEvaluations(ctx, &params) //nolint:bodyclose // checkResponse closes it
+	raws, _, err := checkResponse[[]json.RawMessage](c, http.MethodGet, "/evaluation", resp, err)
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]*Job, 0, len(*raws))
+	for i, raw := range *raws {
+		var g generated.EvaluationJob
+		if err := decodeJSON(raw, &g); err != nil {
+			return nil, fmt.Errorf("wrappers: GET /evaluation: decode job %d: %w", i, err)
+		}
+		jobs = append(jobs, newJob(&g, raw))
+	}
+	return jobs, nil
+}
+
+// Models returns the names of the models evaluations can use (GET /evaluation/model-list), from
+// the given source; "" or [ModelSourceAll] lists every source.
+func (c *Client) Models(ctx context.Context, source ModelSource) ([]string, error) {
+	var params generated.ListEvaluationModelsParams
+	switch source {
+	case "":
+	case ModelSourceAll, ModelSourceServerless, ModelSourceDedicated, ModelSourceExternal:
+		s := generated.ModelSourceFilter(source)
+		params.ModelSource = &s
+	default:
+		return nil, fmt.Errorf("wrappers: models: %w", &ValidationError{
+			Field:   "model_source",
+			Problem: fmt.Sprintf("must be one of all, serverless, dedicated, external, got %q", string(source)),
+		})
+	}
+	resp, err := c.api.ListEvaluationModels(ctx, &params) //nolint:bodyclose // checkResponse closes it
+	list, _, err := checkResponse[generated.EvaluationModelList](c, http.MethodGet, "/evaluation/model-list", resp, err)
+	if err != nil {
+		return nil, err
+	}
+	if list.ModelList == nil {
+		return []string{}, nil
+	}
+	return list.ModelList, nil
+}
+
+// Created is the answer to [Client.Create].
+type Created struct {
+	// ID is the new job's id; pass it to [Client.Wait] or [Client.Retrieve].
+	ID string
+	// Status is the new job's status, pending.
+	Status Status
+}
+
+// Create starts an evaluation job (POST /evaluation) from a [ClassifyRequest], [ScoreRequest] or
+// [CompareRequest]. The request is validated first and nothing is sent if it breaks a rule: the
+// error then holds one [*ValidationError] per problem. A create is retried only where the service
+// certainly did not act on it (429, or a connection that was never made), so it never creates two
+// jobs.
+func (c *Client) Create(ctx context.Context, req CreateRequest) (*Created, error) {
+	if req == nil || isNilRequest(req) {
+		return nil, errors.New("wrappers: create: the request is nil")
+	}
+	if err := req.Validate(); err != nil {
+		return nil, fmt.Errorf("wrappers: create %s: %w", req.Type(), err)
+	}
+	body, err := req.toWire()
+	if err != nil {
+		return nil, fmt.Errorf("wrappers: create %s: encode: %w", req.Type(), err)
+	}
+	resp, err := c.api.CreateEvaluation(ctx, body) //nolint:bodyclose // checkResponse closes it
+	out, _, err := checkResponse[generated.EvaluationCreateResponse](c, http.MethodPost, "/evaluation", resp, err)
+	if err != nil {
+		return nil, err
+	}
+	if out.WorkflowID == "" {
+		return nil, errors.New("wrappers: POST /evaluation: the answer has no workflow_id")
+	}
+	return &Created{ID: out.WorkflowID, Status: Status(out.Status)}, nil
+}
+
+// isNilRequest reports whether req is a nil pointer to one of the request types.
+func isNilRequest(req CreateRequest) bool {
+	switch r := req.(type) {
+	case *ClassifyRequest:
+		return r == nil
+	case *ScoreRequest:
+		return r == nil
+	case *CompareRequest:
+		return r == nil
+	}
+	return false
+}

@@ -1,0 +1,194 @@
+package wrappers
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/evalkit/together-evals/generated"
+)
+
+// Status is where a job is in its life. Statuses this package does not know decode as they are;
+// they are not terminal.
+type Status string
+
+// The statuses of the API. Completed, Error and UserError are terminal.
+const (
+	StatusPending   Status = "pending"
+	StatusQueued    Status = "queued"
+	StatusRunning   Status = "running"
+	StatusCompleted Status = "completed"
+	StatusError     Status = "error"
+	StatusUserError Status = "user_error"
+)
+
+// Done reports whether s is terminal: completed, error or user_error. It is false for a status this
+// package does not know.
+func (s Status) Done() bool { return s == StatusCompleted || s.Failed() }
+
+// Succeeded reports whether s is completed.
+func (s Status) Succeeded() bool { return s == StatusCompleted }
+
+// Failed reports whether s is error or user_error (the job failed on its input).
+func (s Status) Failed() bool { return s == StatusError || s == StatusUserError }
+
+// Known reports whether s is one of the statuses above.
+func (s Status) Known() bool {
+	switch s {
+	case StatusPending, StatusQueued, StatusRunning, StatusCompleted, StatusError, StatusUserError:
+		return true
+	}
+	return false
+}
+
+// JobType is the kind of evaluation. Types this package does not know decode as they are.
+type JobType string
+
+// The job types of the API.
+const (
+	TypeClassify JobType = "classify"
+	TypeScore    JobType = "score"
+	TypeCompare  JobType = "compare"
+)
+
+// StatusUpdate is one change in a job's status history.
+type StatusUpdate struct {
+	Status  Status
+	Message string
+	// Time is when it happened; zero if the service did not say.
+	Time time.Time
+}
+
+// Job is an evaluation job as returned by [Client.Retrieve] and [Client.List]. Its results are
+// read through typed accessors chosen by its type ([Job.ClassifyResults], [Job.ScoreResults],
+// [Job.CompareResults], [Job.ErrorResult], or [Job.Results] for whichever applies).
+type Job struct {
+	// ID is the job's id (its workflow_id).
+	ID string
+	// Type is classify, score or compare.
+	Type JobType
+	// Status is where the job is; see [Status.Done].
+	Status Status
+	// OwnerID is the owner's id, where the service shows it.
+	OwnerID string
+	// CreatedAt and UpdatedAt are zero if the service did not send them.
+	CreatedAt, UpdatedAt time.Time
+	// StatusUpdates is the status history, oldest first, where the service shows it.
+	StatusUpdates []StatusUpdate
+	// Parameters is the parameters object the job was created with, as sent by the service (nil
+	// if absent). [Job.Request] decodes it.
+	Parameters json.RawMessage
+	// Raw is the whole job as the service sent it, unknown fields included.
+	Raw json.RawMessage
+
+	results *generated.EvaluationResults
+}
+
+// newJob makes the view of a decoded job; raw is the JSON it was decoded from.
+func newJob(g *generated.EvaluationJob, raw json.RawMessage) *Job {
+	j := &Job{
+		ID:      g.WorkflowID,
+		Type:    JobType(g.Type),
+		Status:  Status(g.Status),
+		Raw:     raw,
+		results: g.Results,
+	}
+	if g.OwnerID != nil {
+		j.OwnerID = *g.OwnerID
+	}
+	if g.CreatedAt != nil {
+		j.CreatedAt = *g.CreatedAt
+	}
+	if g.UpdatedAt != nil {
+		j.UpdatedAt = *g.UpdatedAt
+	}
+	if g.Parameters != nil && string(*g.Parameters) != "null" {
+		j.Parameters = *g.Parameters
+	}
+	if g.StatusUpdates != nil {
+		j.StatusUpdates = make([]StatusUpdate, len(*g.StatusUpdates))
+		for i, u := range *g.StatusUpdates {
+			if u.Status != nil {
+				j.StatusUpdates[i].Status = Status(*u.Status)
+			}
+			if u.Message != nil {
+				j.StatusUpdates[i].Message = *u.Message
+			}
+			if u.Timestamp != nil {
+				j.StatusUpdates[i].Time = *u.Timestamp
+			}
+		}
+	}
+	return j
+}
+
+// Done reports whether the job is in a terminal status (completed, error, user_error).
+func (j *Job) Done() bool { return j.Status.Done() }
+
+// Succeeded reports whether the job completed.
+func (j *Job) Succeeded() bool { return j.Status.Succeeded() }
+
+// HasResults reports whether the service sent results (they are null until the job ends).
+func (j *Job) HasResults() bool { return j.results != nil }
+
+// LastMessage returns the message of the last status update, or "".
+func (j *Job) LastMessage() string {
+	for i := len(j.StatusUpdates) - 1; i >= 0; i-- {
+		if m := j.StatusUpdates[i].Message; m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+// JobStatus is the light answer of [Client.Status]: a status and, once the job has ended, its
+// results. The answer carries no job type, so [JobStatus.Results] infers the kind of results from
+// the fields present.
+type JobStatus struct {
+	// ID is the id the status was asked for.
+	ID string
+	// Status is where the job is; see [Status.Done].
+	Status Status
+	// Raw is the answer as the service sent it.
+	Raw json.RawMessage
+
+	results *generated.EvaluationResults
+}
+
+// Done reports whether the job is in a terminal status.
+func (s *JobStatus) Done() bool { return s.Status.Done() }
+
+// Succeeded reports whether the job completed.
+func (s *JobStatus) Succeeded() bool { return s.Status.Succeeded() }
+
+// HasResults reports whether the answer carried results.
+func (s *JobStatus) HasResults() bool { return s.results != nil }
+
+// Results returns the results, or [ErrNoResults]. The /status answer carries no job type, so the
+// kind of results is inferred from the fields present, in this order:
+//
+//   - "error" present: [*ErrorResults];
+//   - label_counts, invalid_label_count or pass_percentage present (not null): [*ClassifyResults];
+//   - aggregated_scores, invalid_score_count or failed_samples present: [*ScoreResults];
+//   - A_wins, B_wins, Ties or num_samples present: [*CompareResults];
+//   - otherwise: [*UnknownResults] with the fields common to every type.
+//
+// A classify job whose classify fields are all null is therefore seen as unknown; use
+// [Client.Retrieve], whose answer carries the type, where that matters. Count errors are as for
+// [Job.Results].
+func (s *JobStatus) Results() (Results, error) {
+	if s.results == nil {
+		return nil, ErrNoResults
+	}
+	return inferResults(s.results)
+}
+
+// ErrorResult returns the reason a failed job gave in its results, and whether there was one.
+func (s *JobStatus) ErrorResult() (string, bool) { return errorOf(s.results) }
+
+// LabelCounts decodes results.label_counts; see [Job.LabelCounts].
+func (s *JobStatus) LabelCounts() (map[string]int, error) {
+	if s.results == nil {
+		return nil, ErrNoResults
+	}
+	return decodeLabelCounts(s.results.LabelCounts)
+}

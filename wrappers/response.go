@@ -1,0 +1,133 @@
+package wrappers
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/evalkit/together-evals/generated"
+)
+
+// Bounds on what is read from an answer.
+const (
+	// maxErrorBody is how much of an error answer is read.
+	maxErrorBody = 256 << 10
+	// maxBody is how much of a successful answer is read (a long job list fits many times over).
+	maxBody = 256 << 20
+	// maxSnippet is how much of a non-JSON error body an APIError keeps.
+	maxSnippet = 512
+)
+
+// decodeJSON is the one place where response bodies are decoded, so that the decoder can be
+// swapped in one place.
+func decodeJSON(data []byte, v any) error {
+	return json.Unmarshal(data, v)
+}
+
+// checkResponse turns the answer to one generated-client call into a decoded value (with the raw
+// body) or an error: a transport error wrapped with the request, an [*APIError] for any status
+// outside 2xx, or a decoding error. It always closes the body.
+func checkResponse[T any](c *Client, method, path string, resp *http.Response, err error) (*T, []byte, error) {
+	if err != nil {
+		if resp != nil {
+			drainAndClose(resp.Body)
+		}
+		return nil, nil, fmt.Errorf("wrappers: %s %s: %w", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, nil, c.newAPIError(method, path, resp)
+	}
+	body, err := readBounded(resp.Body, maxBody)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wrappers: %s %s: read response: %w", method, path, err)
+	}
+	var v T
+	if err := decodeJSON(body, &v); err != nil {
+		return nil, body, fmt.Errorf("wrappers: %s %s: decode %d response (Content-Type %q): %w",
+			method, path, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	return &v, body, nil
+}
+
+// readBounded reads all of r, failing if it holds more than limit bytes.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("the body is larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// newAPIError builds the error for an answer outside 2xx from at most maxErrorBody bytes of its
+// body. A body that is not a JSON error object still gives an APIError, with a snippet of it. The
+// API key is removed from every text taken from the answer.
+func (c *Client) newAPIError(method, path string, resp *http.Response) *APIError {
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		Method:     method,
+		Path:       path,
+		RequestID:  c.clean(firstHeader(resp.Header, "X-Request-Id", "Request-Id"), 200),
+	}
+	if d, ok := retryAfter(resp.Header, c.now()); ok {
+		e.RetryAfter = d
+	}
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var data generated.ErrorData
+	if len(body) > 0 && decodeJSON(body, &data) == nil && (data.Error.Message != "" || data.Error.Type != "") {
+		e.Type = c.clean(data.Error.Type, 200)
+		e.Message = c.clean(data.Error.Message, 2000)
+		if data.Error.Param != nil {
+			e.Param = c.clean(*data.Error.Param, 200)
+		}
+		if data.Error.Code != nil {
+			e.Code = c.clean(*data.Error.Code, 200)
+		}
+		return e
+	}
+	e.Body = c.clean(string(body), maxSnippet)
+	if readErr != nil && e.Body == "" {
+		e.Body = "(reading the body failed: " + c.clean(readErr.Error(), 200) + ")"
+	}
+	return e
+}
+
+func firstHeader(h http.Header, names ...string) string {
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// clean makes text from the service safe to print: the API key removed, invalid UTF-8 and control
+// characters replaced, surrounding space trimmed, and at most limit bytes kept.
+func (c *Client) clean(s string, limit int) string {
+	if key := c.key(); key != "" {
+		s = strings.ReplaceAll(s, key, redacted)
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}

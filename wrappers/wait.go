@@ -1,0 +1,132 @@
+package wrappers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults of [WaitOptions]. With them a job that runs 10 minutes costs 28 status polls and one
+// retrieve: polls at 0 s, 1 s, 2.5 s, 4.75 s, ... (each wait 1.5 times the last) until the wait
+// reaches 30 s, then every 30 s.
+const (
+	DefaultWaitFirstInterval = time.Second
+	DefaultWaitMaxInterval   = 30 * time.Second
+	DefaultWaitMultiplier    = 1.5
+)
+
+// WaitOptions tunes [Client.Wait]. The zero value uses the defaults.
+type WaitOptions struct {
+	// FirstInterval is the wait after the first poll (default 1 s).
+	FirstInterval time.Duration
+	// MaxInterval caps the wait between polls (default 30 s).
+	MaxInterval time.Duration
+	// Multiplier grows the wait after each poll (default 1.5; at least 1).
+	Multiplier float64
+	// Timeout bounds the whole wait; 0 means no limit besides the context's.
+	Timeout time.Duration
+	// OnChange, if set, is called with the job's status each time it changes, the first status
+	// seen included, on the goroutine that called Wait.
+	OnChange func(Status)
+}
+
+var errWaitTimeout = errors.New("wrappers: wait timeout")
+
+// Wait polls the job's status (GET /evaluation/{id}/status) until it is terminal, then returns the
+// full job (GET /evaluation/{id}). The first poll is immediate; the wait between polls starts at
+// FirstInterval and grows by Multiplier up to MaxInterval. A job that ends in error or user_error
+// returns the job together with a [*JobFailedError] carrying the reason. Cancelling ctx (or
+// reaching opts.Timeout) returns at once with an error wrapping the context's error.
+//
+// Failed polls are retried by the client's retry policy; an error that outlasts it ends the wait.
+func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, error) {
+	if err := checkID("evaluation", id); err != nil {
+		return nil, err
+	}
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errWaitTimeout)
+		defer cancel()
+	}
+	var last Status
+	stop := func(err error) error {
+		if ctx.Err() == nil {
+			return err
+		}
+		if errors.Is(context.Cause(ctx), errWaitTimeout) {
+			return fmt.Errorf("wrappers: wait for %q: gave up after %s (last status %q): %w", id, opts.Timeout, last, ctx.Err())
+		}
+		return fmt.Errorf("wrappers: wait for %q (last status %q): %w", id, last, ctx.Err())
+	}
+	interval := opts.FirstInterval
+	for {
+		st, err := c.Status(ctx, id)
+		if err != nil {
+			return nil, stop(err)
+		}
+		if st.Status != last {
+			last = st.Status
+			if opts.OnChange != nil {
+				opts.OnChange(last)
+			}
+		}
+		if st.Done() {
+			job, err := c.Retrieve(ctx, id)
+			if err != nil {
+				return nil, stop(err)
+			}
+			// /status and /evaluation/{id} may briefly disagree; trust the full job.
+			if job.Done() {
+				if job.Status.Failed() {
+					msg, ok := job.ErrorResult()
+					if !ok {
+						msg, ok = st.ErrorResult()
+					}
+					if !ok {
+						msg = job.LastMessage()
+					}
+					return job, &JobFailedError{Job: job, Status: job.Status, Message: msg}
+				}
+				return job, nil
+			}
+		}
+		if err := c.sleep(ctx, interval); err != nil {
+			return nil, stop(err)
+		}
+		interval = min(time.Duration(float64(interval)*opts.Multiplier), opts.MaxInterval)
+	}
+}
+
+// fill applies the defaults and checks the options.
+func (o *WaitOptions) fill() error {
+	if o.FirstInterval == 0 {
+		o.FirstInterval = DefaultWaitFirstInterval
+	}
+	if o.MaxInterval == 0 {
+		o.MaxInterval = DefaultWaitMaxInterval
+	}
+	if o.Multiplier == 0 {
+		o.Multiplier = DefaultWaitMultiplier
+	}
+	var p problems
+	if o.FirstInterval < 0 {
+		p.add("FirstInterval", "must not be negative, got %s", o.FirstInterval)
+	}
+	if o.MaxInterval < o.FirstInterval {
+		p.add("MaxInterval", "must be at least FirstInterval (%s), got %s", o.FirstInterval, o.MaxInterval)
+	}
+	if !(o.Multiplier >= 1) || o.Multiplier > 100 {
+		p.add("Multiplier", "must be between 1 and 100, got %g", o.Multiplier)
+	}
+	if o.Timeout < 0 {
+		p.add("Timeout", "must not be negative, got %s", o.Timeout)
+	}
+	if err := p.err(); err != nil {
+		return fmt.Errorf("wrappers: wait options: %w", err)
+	}
+	return nil
+}
