@@ -13,9 +13,9 @@ import (
 	"testing/iotest"
 )
 
-// problems runs CheckInput on content and returns the problems as strings,
+// checkProblems runs CheckInput on content and returns the problems as strings,
 // failing the test on any error that is not an *InputError.
-func problems(t *testing.T, content string, opts InputCheckOptions) ([]string, *InputReport) {
+func checkProblems(t *testing.T, content string, opts InputCheckOptions) ([]string, *InputReport) {
 	t.Helper()
 	report, err := CheckInput(context.Background(), strings.NewReader(content), "data.jsonl", opts)
 	if report == nil {
@@ -177,7 +177,7 @@ func TestCheckInputStructure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _ := problems(t, tt.content, InputCheckOptions{})
+			got, _ := checkProblems(t, tt.content, InputCheckOptions{})
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("problems:\n got %q\nwant %q", got, tt.want)
 			}
@@ -187,7 +187,7 @@ func TestCheckInputStructure(t *testing.T) {
 
 func TestCheckInputReport(t *testing.T) {
 	content := "{\"prompt\": \"a\", \"response\": \"b\"}\n\n{\"prompt\": \"c\", \"response\": \"d\"}\n"
-	got, report := problems(t, content, InputCheckOptions{})
+	got, report := checkProblems(t, content, InputCheckOptions{})
 	if len(got) != 1 {
 		t.Fatalf("problems %q, want the blank line only", got)
 	}
@@ -203,7 +203,7 @@ func TestCheckInputLongLines(t *testing.T) {
 	// Lines far past bufio.Scanner's 64 KiB default are checked like any other.
 	big := strings.Repeat("x", 3<<20)
 	content := fmt.Sprintf("{\"prompt\": %q}\n{\"prompt\": %q}\n{\"prompt\": %q, \"extra\": 1}\n", big, "short", big)
-	got, report := problems(t, content, InputCheckOptions{})
+	got, report := checkProblems(t, content, InputCheckOptions{})
 	want := []string{`data.jsonl:3: field "extra": not in line 1; every row must have the same fields`}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems %q, want %q", got, want)
@@ -216,7 +216,7 @@ func TestCheckInputLongLines(t *testing.T) {
 func TestCheckInputLineTooLong(t *testing.T) {
 	long := fmt.Sprintf("{\"prompt\": %q}", strings.Repeat("y", 2000))
 	content := "{\"prompt\": \"a\"}\n" + long + "\n{\"prompt\": \"b\", \"x\": 1}\n" + long
-	got, report := problems(t, content, InputCheckOptions{MaxLineBytes: 1000})
+	got, report := checkProblems(t, content, InputCheckOptions{MaxLineBytes: 1000})
 	want := []string{
 		`data.jsonl:2: line longer than 1000 B, the most this check reads per line`,
 		`data.jsonl:3: field "x": not in line 1; every row must have the same fields`,
@@ -446,7 +446,7 @@ func TestCheckInputUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _ := problems(t, tt.content, tt.opts)
+			got, _ := checkProblems(t, tt.content, tt.opts)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("problems:\n got %q\nwant %q", got, tt.want)
 			}
