@@ -3,19 +3,31 @@ package wrappers
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/evalkit/together-evals/generated"
 )
 
-// InputCheckOptionsFor returns the options that check an input file against
-// a create request: the judge's system template, the system and input
-// templates of every model that generates outputs, and the columns named by
-// model_to_evaluate, model_a or model_b when they name a column. Templates are
-// named by their place in the request ("parameters.judge.system_template").
-// It fails when the request's type is unknown or its parameters do not
-// decode.
-func InputCheckOptionsFor(req generated.EvaluationCreateRequest) (InputCheckOptions, error) {
+// InputCheckOptionsFor returns the options that check an input file against the job a create
+// request describes: the judge's system template, the system and input templates of every
+// [Model] that generates outputs, and the [Column] named by ModelToEvaluate, ModelA or ModelB.
+// Templates and columns are named by their place in the request on the wire
+// ("parameters.judge.system_template", "parameters.model_a"). Use it before uploading the file
+// the job will read (see [WithUploadRequest]), or before a create that names a local file.
+func InputCheckOptionsFor(req CreateRequest) (InputCheckOptions, error) {
+	if req == nil || isNilRequest(req) {
+		return InputCheckOptions{}, errors.New("input check options: the request is nil")
+	}
+	wire, err := req.toWire()
+	if err != nil {
+		return InputCheckOptions{}, fmt.Errorf("input check options: encode %s request: %w", req.Type(), err)
+	}
+	return inputCheckOptionsForWire(wire)
+}
+
+// inputCheckOptionsForWire is InputCheckOptionsFor for a request in its wire form.
+func inputCheckOptionsForWire(req generated.EvaluationCreateRequest) (InputCheckOptions, error) {
 	typ, err := req.Discriminator()
 	if err != nil {
 		return InputCheckOptions{}, fmt.Errorf("input check options: request type: %w", err)

@@ -72,7 +72,7 @@ func readCreateRequest(t *testing.T, name string) generated.EvaluationCreateRequ
 	return req
 }
 
-func TestInputCheckOptionsFor(t *testing.T) {
+func TestInputCheckOptionsForWire(t *testing.T) {
 	judge := InputTemplate{Name: "parameters.judge.system_template", Text: "You are an expert evaluator. Prompt: {{prompt}}"}
 	tests := []struct {
 		file string
@@ -104,7 +104,7 @@ func TestInputCheckOptionsFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := InputCheckOptionsFor(readCreateRequest(t, tt.file))
+			got, err := inputCheckOptionsForWire(readCreateRequest(t, tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestInputCheckOptionsFor(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"type": "rank", "parameters": {}}`), &bad); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := InputCheckOptionsFor(bad); err == nil || !strings.Contains(err.Error(), `unknown evaluation type "rank"`) {
+	if _, err := inputCheckOptionsForWire(bad); err == nil || !strings.Contains(err.Error(), `unknown evaluation type "rank"`) {
 		t.Errorf("unknown type: error %v", err)
 	}
 }
@@ -126,7 +126,7 @@ func TestInputCheckOptionsFor(t *testing.T) {
 // TestCheckInputWithCreateRequest runs the whole pre-flight for a compare job
 // built from a create request, as the CLI does before a create.
 func TestCheckInputWithCreateRequest(t *testing.T) {
-	opts, err := InputCheckOptionsFor(readCreateRequest(t, "create_compare.json"))
+	opts, err := inputCheckOptionsForWire(readCreateRequest(t, "create_compare.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
