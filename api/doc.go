@@ -1,0 +1,125 @@
+// Package api is an in-memory implementation of the Together AI Evaluations API and of the file
+// endpoints evaluations use, checked against the project's openapi.yaml on every request and
+// response.
+//
+// It serves the CLI's `evals demo` and `evals serve`, the tests and benchmarks of this project, and
+// users' own tests, which can start it instead of mocking a client:
+//
+//	srv := httptest.NewServer(api.NewHandler())
+//	defer srv.Close()
+//	// point a client at srv.URL + "/v1" with any non-empty API key
+//
+// The handler implements the server interface generated from openapi.yaml
+// (generated.StrictServerInterface) on a ServeMux; no route or schema is written by hand.
+// [NewHandler] returns the handler alone; [New] returns a [Server], whose methods steer and observe
+// it: [Server.Faults], [Server.Requests], [Server.Violations].
+//
+// # Requests
+//
+// Every request needs `Authorization: Bearer <key>`: any non-empty key, or one of those given to
+// [WithAPIKeys]; otherwise the answer is 401. A request that matches no operation gets 404 (405 for
+// a known path with another method). Each request is then validated against the spec with
+// kin-openapi; a bad one gets 400 with an ErrorData body whose `param` names the field at fault
+// ("parameters.labels", "limit", "purpose") and whose message starts with it. A malformed id on an
+// operation that declares no 400 gets 404. Request bodies are bounded: an upload by
+// [WithMaxUploadBytes] (413 past it), a JSON body by 1 MiB (400 past it). A panic in a handler
+// becomes a 500 ErrorData. Every error answer is ErrorData JSON.
+//
+// # Responses
+//
+// With response validation on (the default; see [WithResponseValidation]) every answer is checked
+// against the spec before it leaves; one that breaks it is replaced by a 500 ErrorData and recorded
+// in [Server.Violations]. JSON answers are checked whole. The content of a file streams: the status
+// and headers of GET /files/{id}/content are checked, its body is not. Injected faults are not
+// checked.
+//
+// # Files
+//
+// POST /files/upload takes a multipart form (purpose, file_name, optional file_type, file) and
+// streams it into memory. A file with purpose `eval` must be JSONL: valid UTF-8, every line one
+// JSON object (a last newline is allowed), at least one line; otherwise 400 names the first bad
+// line. GET /files/{id} returns the metadata; GET /files/{id}/content streams the bytes as
+// `text/plain; charset=utf-8`.
+//
+// # Jobs
+//
+// POST /evaluation checks what the service checks: the input file exists and has purpose `eval`;
+// labels are distinct and pass labels are among them; min_score < max_score and pass_threshold lies
+// between them; a compare job names both model_a and model_b; a model with model_source `external`
+// has an external_base_url. Each failure is a 400 naming the field. The answer is
+// {workflow_id, status: "pending"}. External API tokens are shown as "REDACTED" in the job's
+// parameters. Jobs and files are not kept apart by key: every key sees them all, and a job's
+// owner_id tells keys apart ("user-1", "user-2", ... in the order the keys were first seen).
+//
+// A job's life follows from the [Clock] when it is read; no goroutine runs it, so it is
+// deterministic on a [FakeClock]. It is pending for the first phase duration after creation, then
+// queued, then running (see [WithPhaseDurations]), then it ends. `status_updates` holds one entry
+// per phase reached, stamped with the moment the phase began; `updated_at` is the last of them.
+// When a read first finds the job ended, its results are computed from the input file, once, and a
+// result file (purpose `eval-output`) is stored.
+//
+// A job ends in:
+//   - `user_error`, with results {"error": "Unsupported dataset column(s): a, b"}, when the input has
+//     a column the job does not use, as the service does. A column is used when a template of the
+//     job (the judge's system_template, a generating model's system_template or input_template)
+//     has a {{column}} placeholder ({{info.q}} uses info), when model_to_evaluate, model_a or model_b
+//     names it, or when it is image_data_urls or __judge (below). A column that a template or a
+//     model parameter names but that no row has fails the job the same way ("Missing dataset
+//     column(s): x").
+//   - `error`, with results {"error": "judge model fail/x is not available"}, when the judge model's
+//     name starts with "fail/": a way for clients to test failed jobs.
+//   - `completed` otherwise.
+//
+// GET /evaluation lists jobs newest first, in one `status` if asked, at most `limit` (10 by
+// default). GET /evaluation/{id}/status returns the status and results alone.
+// GET /evaluation/model-list returns a small fixed catalogue, filtered by `model_source`.
+//
+// # The stand-in judge
+//
+// No model is called. A deterministic stand-in judges each row from an FNV-1a hash of the row's
+// canonical JSON (keys sorted), so the same row always gets the same verdict: about 2% of rows
+// fail at the judge, 3% get an answer that is not an allowed verdict, and, where a model generates
+// the outputs, 2% fail at generation; the others get a label (uniform over the job's labels), a
+// score (a whole number between min_score and max_score when both are whole, else a number with two
+// decimals), or A / B / Tie. A row can force its verdict with a `__judge` field: "judge_fail",
+// "generation_fail", "invalid", or the verdict itself (a label, a score as a number or a string,
+// or "A", "B", "Tie"); a forced verdict the job does not allow is an invalid answer. A generating
+// model's output is "Stand-in output of <model> for: <its input_template filled from the row>".
+//
+// The result file has one JSON object per input row, in input order: every field of the input row
+// as written, then
+//
+//	<slot>_output             for model_to_evaluate / model_a / model_b given as a model (left out
+//	                          for the model whose generation failed)
+//	success                   false when generation or judging failed
+//	error                     only when success is false; starts "generation failed" or "judge failed"
+//	feedback                  the judge's explanation ("" when it failed)
+//	is_invalid_judge_output   the judge answered something not allowed
+//	label, final_decision     classify: the label and "pass" / "fail", or null
+//	score, final_decision     score: the score and "pass" / "fail" (score >= pass_threshold), or null
+//	final_decision            compare: "A", "B", "Tie", or null
+//
+// The results add the rows up: generation_fail_count and judge_fail_count for every type;
+// classify: label_counts (a JSON object serialised into a string, every label in the job's order,
+// as the service sends it), invalid_label_count, pass_percentage (100 * pass rows / rows with a
+// label, 0 when none); score: aggregated_scores (mean_score and population std_score over valid
+// scores, null when there are none; pass_percentage of valid scores at or above the threshold, 0
+// when none), invalid_score_count, failed_samples (rows with success false); compare: A_wins,
+// B_wins, Ties, num_samples (all rows). And result_file_id.
+//
+// # Fault injection
+//
+// [Server.Faults] queues faults per operation (an Op constant, e.g. [OpGetEvaluation]): the next n
+// requests to it get a given status (with Retry-After and an ErrorData body), a delay, a dropped
+// connection, or a truncated JSON body; see [Fault]. Faults act before authentication and
+// validation. [Server.Requests] counts the requests each operation received, faulted or not.
+//
+// With [WithControlAPI], the same is reachable over HTTP, with the API's bearer keys, for clients
+// not written in Go:
+//
+//	POST   /_control/faults    {"operation": "GetEvaluation", "times": 2, "status": 429,
+//	                            "retry_after": "1", "message": "", "delay_ms": 0,
+//	                            "drop": false, "malformed": false}        -> 204
+//	DELETE /_control/faults    drop every waiting fault                   -> 204
+//	GET    /_control/requests  {"GetEvaluation": 3, ...}                  -> 200
+package api

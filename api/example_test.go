@@ -1,0 +1,159 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/evalkit/together-evals/api"
+)
+
+// call sends one request with an API key and returns the status and the body.
+func call(method, url, contentType string, body io.Reader) (int, []byte) {
+	req, err := http.NewRequestWithContext(context.Background(), method, url, body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer any-key")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// uploadJSONL uploads an evaluation input file and returns its id.
+func uploadJSONL(baseURL, content string) string {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("purpose", "eval")
+	_ = mw.WriteField("file_name", "data.jsonl")
+	w, _ := mw.CreateFormFile("file", "data.jsonl")
+	_, _ = io.WriteString(w, content)
+	_ = mw.Close()
+	_, b := call(http.MethodPost, baseURL+"/files/upload", mw.FormDataContentType(), &body)
+	var file struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		log.Fatal(err)
+	}
+	return file.ID
+}
+
+// createClassify creates a classify job over the file and returns its id.
+func createClassify(baseURL, fileID string) string {
+	req := fmt.Sprintf(`{"type": "classify", "parameters": {
+		"judge": {"model": "openai/gpt-oss-120b", "model_source": "serverless",
+		          "system_template": "Does the response answer {{prompt}}?"},
+		"labels": ["yes", "no"], "pass_labels": ["yes"],
+		"model_to_evaluate": "response", "input_data_file_path": %q}}`, fileID)
+	_, b := call(http.MethodPost, baseURL+"/evaluation", "application/json", strings.NewReader(req))
+	var created struct {
+		WorkflowID string `json:"workflow_id"`
+	}
+	if err := json.Unmarshal(b, &created); err != nil {
+		log.Fatal(err)
+	}
+	return created.WorkflowID
+}
+
+// The in-memory API as a fake in a test: start it on loopback and point any client at it. Here
+// jobs end at once, and the results come from the deterministic stand-in judge.
+func Example() {
+	srv := httptest.NewServer(api.NewHandler(api.WithPhaseDurations(0, 0, 0)))
+	defer srv.Close()
+	base := srv.URL + "/v1"
+
+	fileID := uploadJSONL(base, `{"prompt": "Is the sky blue?", "response": "Yes"}
+{"prompt": "What is 2 + 2?", "response": "4"}
+{"prompt": "Name a prime.", "response": "9"}
+`)
+	id := createClassify(base, fileID)
+
+	_, b := call(http.MethodGet, base+"/evaluation/"+id+"/status", "", nil)
+	var st struct {
+		Status  string `json:"status"`
+		Results struct {
+			LabelCounts       string  `json:"label_counts"`
+			PassPercentage    float64 `json:"pass_percentage"`
+			InvalidLabelCount float64 `json:"invalid_label_count"`
+			JudgeFailCount    float64 `json:"judge_fail_count"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Status)
+	fmt.Println(st.Results.LabelCounts)
+	fmt.Printf("%.1f%% pass, %v invalid, %v judge failures\n",
+		st.Results.PassPercentage, st.Results.InvalidLabelCount, st.Results.JudgeFailCount)
+	// Output:
+	// completed
+	// {"yes": 1, "no": 1}
+	// 50.0% pass, 0 invalid, 1 judge failures
+}
+
+// A job's life on a fake clock: it moves only when the clock does.
+func ExampleFakeClock() {
+	clock := api.NewFakeClock(time.Date(2025, 7, 23, 17, 10, 4, 0, time.UTC))
+	srv := httptest.NewServer(api.NewHandler(
+		api.WithClock(clock),
+		api.WithPhaseDurations(time.Second, time.Second, 10*time.Second),
+	))
+	defer srv.Close()
+	base := srv.URL + "/v1"
+	id := createClassify(base, uploadJSONL(base, `{"prompt": "Hi?", "response": "Hello"}`))
+
+	for _, step := range []time.Duration{0, time.Second, time.Second, 10 * time.Second} {
+		clock.Advance(step)
+		_, b := call(http.MethodGet, base+"/evaluation/"+id, "", nil)
+		var job struct {
+			Status    string    `json:"status"`
+			UpdatedAt time.Time `json:"updated_at"`
+		}
+		if err := json.Unmarshal(b, &job); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(job.Status, job.UpdatedAt.Format(time.TimeOnly))
+	}
+	// Output:
+	// pending 17:10:04
+	// queued 17:10:05
+	// running 17:10:06
+	// completed 17:10:16
+}
+
+// Fault injection: make the next request to an operation fail, and count what a client sent.
+func ExampleServer_Faults() {
+	s := api.New()
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+
+	s.Faults().Inject(api.OpListEvaluations, 1, api.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+	for range 2 {
+		status, _ := call(http.MethodGet, srv.URL+"/v1/evaluation", "", nil)
+		fmt.Println(status)
+	}
+	fmt.Println(s.Requests(api.OpListEvaluations), "requests")
+	// Output:
+	// 429
+	// 200
+	// 2 requests
+}

@@ -1,0 +1,131 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/evalkit/together-evals/generated"
+	"github.com/evalkit/together-evals/internal/contract"
+)
+
+// Server is an in-memory Evaluations API. Build one with [New], serve [Server.Handler], and use the
+// rest of its methods to steer and observe it from tests. It is safe for concurrent use.
+type Server struct {
+	cfg       config
+	validator *contract.Validator
+	store     *store
+	faults    *Faults
+	requests  map[string]*atomic.Int64 // per operation; the keys never change
+	mux       *http.ServeMux
+	handler   http.Handler
+
+	violationsMu sync.Mutex
+	violations   []error
+}
+
+// handlers implements the generated strict server interface over the Server's store.
+type handlers struct{ s *Server }
+
+var _ generated.StrictServerInterface = handlers{}
+
+// New returns a Server configured by opts. It panics if the spec embedded in the generated package
+// cannot be loaded, which the package's tests rule out.
+func New(opts ...Option) *Server {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	v, err := validatorFor(cfg.basePath)
+	if err != nil {
+		panic(fmt.Sprintf("api: %v", err))
+	}
+	s := &Server{
+		cfg:       cfg,
+		validator: v,
+		store:     newStore(),
+		faults:    newFaults(),
+		requests:  map[string]*atomic.Int64{},
+		mux:       http.NewServeMux(),
+	}
+	for _, op := range Operations() {
+		s.requests[op] = new(atomic.Int64)
+	}
+
+	strict := generated.NewStrictHandlerWithOptions(handlers{s}, cfg.strictMiddlewares, s.strictOptions())
+	generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
+		BaseURL:          cfg.basePath,
+		BaseRouter:       s.mux,
+		ErrorHandlerFunc: s.paramError,
+	})
+	s.mux.HandleFunc(fallbackPattern, s.fallback)
+
+	var h http.Handler = s.mux
+	h = s.validateRequests(h)
+	h = s.limitBody(h)
+	h = s.authenticate(h)
+	if cfg.validateResponses {
+		h = s.validateResponses(h)
+	}
+	h = s.injectFaults(h)
+	h = s.route(h)
+	if cfg.control {
+		h = s.controlAPI(h)
+	}
+	s.handler = s.recoverPanics(h)
+	return s
+}
+
+// NewHandler is New(opts...).Handler(): the API, ready to serve, for when nothing else of the
+// Server is needed.
+func NewHandler(opts ...Option) http.Handler { return New(opts...).Handler() }
+
+// Handler returns the http.Handler that serves the API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Faults returns the server's fault injection: what the next requests to an operation meet.
+func (s *Server) Faults() *Faults { return s.faults }
+
+// Requests says how many requests for the operation (an Op constant, e.g. [OpGetEvaluation]) the
+// server has received, whatever their outcome: rejected, faulted and served ones alike. It panics on
+// an unknown operation id.
+func (s *Server) Requests(operationID string) int {
+	return int(s.requests[mustOp(operationID)].Load())
+}
+
+// Violations returns every answer the server found breaking the spec (and replaced by a 500), when
+// response validation is on. A test of a healthy server expects none.
+func (s *Server) Violations() []error {
+	s.violationsMu.Lock()
+	defer s.violationsMu.Unlock()
+	return append([]error(nil), s.violations...)
+}
+
+func (s *Server) recordViolation(err error) {
+	s.cfg.logger.Error("api: answer breaks the spec", "error", firstLine(err.Error()))
+	s.violationsMu.Lock()
+	defer s.violationsMu.Unlock()
+	s.violations = append(s.violations, err)
+}
+
+var validators sync.Map // base path -> *contract.Validator
+
+// validatorFor returns a validator of the embedded spec for the base path, built once per path.
+func validatorFor(basePath string) (*contract.Validator, error) {
+	if v, ok := validators.Load(basePath); ok {
+		return v.(*contract.Validator), nil
+	}
+	embedded, err := contract.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	v := embedded
+	if basePath != DefaultBasePath {
+		if v, err = contract.New(embedded.Doc(), basePath); err != nil {
+			return nil, err
+		}
+	}
+	actual, _ := validators.LoadOrStore(basePath, v)
+	return actual.(*contract.Validator), nil
+}
