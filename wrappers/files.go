@@ -109,7 +109,7 @@ func (c *Client) FileContent(ctx context.Context, id string) (io.ReadCloser, err
 		return nil, fmt.Errorf("wrappers: GET %s: %w", path, err)
 	}
 	start := time.Now()
-	resp, err := rc.Do(rreq)
+	resp, err := rc.Do(rreq) //nolint:bodyclose // closed below, or returned to the caller who closes it
 	c.logTransfer(ctx, http.MethodGet, req, resp, err, start)
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: GET %s: %w", path, err)

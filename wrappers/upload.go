@@ -39,12 +39,21 @@ func WithUploadFileName(name string) UploadOption {
 	}
 }
 
-// WithUploadCheck sets the options of the pre-flight check run before the upload, such as the
-// job's templates and columns for the usage rules (see [InputCheckOptions]). Without it (and
-// without [WithUploadRequest]) the check covers structure only.
+// WithUploadCheck adds to the options of the pre-flight check run before the upload: templates,
+// columns and allowed fields are added to those already given (by [WithUploadRequest] too), limits
+// replace them when not zero (see [InputCheckOptions]). Without it and without
+// [WithUploadRequest] the check covers structure only.
 func WithUploadCheck(opts InputCheckOptions) UploadOption {
 	return func(c *uploadConfig) error {
-		c.check = opts
+		c.check.Templates = append(c.check.Templates, opts.Templates...)
+		c.check.Columns = append(c.check.Columns, opts.Columns...)
+		c.check.AllowUnused = append(c.check.AllowUnused, opts.AllowUnused...)
+		if opts.MaxProblems != 0 {
+			c.check.MaxProblems = opts.MaxProblems
+		}
+		if opts.MaxLineBytes != 0 {
+			c.check.MaxLineBytes = opts.MaxLineBytes
+		}
 		return nil
 	}
 }
@@ -156,7 +165,7 @@ func (c *Client) UploadFile(ctx context.Context, path string, opts ...UploadOpti
 		return nil, err
 	}
 	start := time.Now()
-	resp, err := rc.Do(rreq)
+	resp, err := rc.Do(rreq) //nolint:bodyclose // checkResponse closes it
 	c.logTransfer(ctx, http.MethodPost, req, resp, err, start)
 	g, raw, err := checkResponse[generated.FileObject](c, http.MethodPost, apiPath, resp, err)
 	if err != nil {
