@@ -129,6 +129,16 @@ func TestReadResultRowsErrors(t *testing.T) {
 	}
 }
 
+func TestReadResultRowsByteOrderMark(t *testing.T) {
+	rows, err := collectRows(t, strings.NewReader("\uFEFF{\"label\": \"yes\"}\n{\"label\": \"no\"}\n"))
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d rows, error %v", len(rows), err)
+	}
+	if l, _ := rows[0].Label(); l != "yes" || rows[0].Keys()[0] != "label" {
+		t.Errorf("first row %s", rows[0])
+	}
+}
+
 func TestReadResultRowsStopEarly(t *testing.T) {
 	n := 0
 	for row, err := range ReadResultRows(endless("{\"a\": 1}\n")) {
