@@ -147,7 +147,7 @@ func (a *app) rootCmd() *cobra.Command {
 
 	root.AddCommand(
 		a.getCmd(), a.statusCmd(), a.listCmd(), a.modelsCmd(), a.createCmd(), a.waitCmd(),
-		a.serveCmd(), a.demoCmd(),
+		a.checkCmd(), a.resultsCmd(), a.filesCmd(), a.serveCmd(), a.demoCmd(),
 	)
 	markRun(root)
 	return root

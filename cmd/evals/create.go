@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -242,11 +241,11 @@ func (a *app) runCreate(cmd *cobra.Command, f *createFlags, req wrappers.CreateR
 	}
 	ctx := cmd.Context()
 	if fs.Changed("input") {
-		id, err := a.checkAndUpload(ctx, c, f.input, req)
+		file, err := uploadInput(ctx, a, c, f.input, req)
 		if err != nil {
-			return err
+			return fmt.Errorf("--input: %w", err)
 		}
-		setInput(id)
+		setInput(file.ID)
 	}
 	created, err := c.Create(ctx, req)
 	if err != nil {
@@ -262,12 +261,6 @@ func (a *app) runCreate(cmd *cobra.Command, f *createFlags, req wrappers.CreateR
 	fmt.Fprintf(a.stderr, "Follow it with: evals wait %s\n", clean(created.ID))
 	_, err = fmt.Fprintln(a.stdout, clean(created.ID))
 	return err
-}
-
-// checkAndUpload runs the pre-flight check of a local input file against the job's request, then
-// uploads it, and returns the new file's id.
-func (a *app) checkAndUpload(ctx context.Context, c *wrappers.Client, path string, req wrappers.CreateRequest) (string, error) {
-	return uploadInput(ctx, a, c, path, req)
 }
 
 func (a *app) createClassifyCmd() *cobra.Command {

@@ -131,6 +131,20 @@ func formatDuration(d time.Duration) string {
 	}
 }
 
+// formatBytes prints a size in bytes, KiB, MiB or GiB.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 2; m /= unit {
+		div *= unit
+		exp++
+	}
+	return strconv.FormatFloat(math.Round(float64(n)/float64(div)*10)/10, 'f', -1, 64) + " " + []string{"KiB", "MiB", "GiB"}[exp]
+}
+
 // formatNumber prints a number with at most two decimals and no trailing zeros.
 func formatNumber(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
