@@ -124,7 +124,6 @@ func (a *app) rootCmd() *cobra.Command {
 		Short:         "Run and inspect Together AI evaluation jobs",
 		Long:          rootLong,
 		Version:       wrappers.Version,
-		Args:          cobra.NoArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -151,6 +150,15 @@ func (a *app) rootCmd() *cobra.Command {
 	)
 	markRun(root)
 	return root
+}
+
+// groupRunE is the RunE of a command that only groups others: without arguments it prints its
+// help, with one it says the subcommand is unknown.
+func groupRunE(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+	}
+	return cmd.Help()
 }
 
 // markRun wraps the RunE of cmd and its children so that their errors are told apart from the

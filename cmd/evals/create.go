@@ -29,7 +29,8 @@ job to its end and prints it as 'evals get' does instead.
 
 Credentials of external models are read from environment variables named by the
 --*-token-env flags, never from a flag's value.`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
+		RunE: groupRunE,
 	}
 	cmd.AddCommand(a.createClassifyCmd(), a.createScoreCmd(), a.createCompareCmd())
 	return cmd

@@ -15,7 +15,8 @@ func (a *app) filesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "files",
 		Short: "Upload input files and show file metadata",
-		Args:  cobra.NoArgs,
+		Args:  cobra.ArbitraryArgs,
+		RunE:  groupRunE,
 	}
 	cmd.AddCommand(a.filesGetCmd(), a.filesUploadCmd())
 	return cmd
