@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixtureJobs maps the job ids the fixture server knows to the repository's response fixtures.
@@ -173,5 +174,54 @@ func TestHostileStrings(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestGoldenAPI runs jobs of every type on the in-memory API with a fake clock and compares what
+// get, list and results print with the golden files (ids made stable). get_api_classify.txt is the
+// sample of `evals get` in the README.
+func TestGoldenAPI(t *testing.T) {
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	qa := writeFile(t, "qa.jsonl", qaData)
+	pairs := writeFile(t, "pairs.jsonl", pairData)
+	jobs := map[string][]string{
+		"classify": append(classifyArgs, "--input", qa),
+		"score": {
+			"create", "score", "--input", qa, "--judge-model", "openai/gpt-oss-120b",
+			"--judge-template", "Rate the answer to {{question}} from 1 to 10.",
+			"--min-score", "1", "--max-score", "10", "--threshold", "7", "--model-column", "answer",
+		},
+		"compare": {
+			"create", "compare", "--input", pairs, "--judge-model", "openai/gpt-oss-120b",
+			"--judge-template", "Which answer to {{prompt}} is better? A reference: {{response_b}}",
+			"--model-a-column", "response_a", "--model-b", "Qwen/Qwen3.5-9B",
+			"--model-b-input-template", "{{prompt}}", "--model-b-max-tokens", "64",
+		},
+	}
+	ids := map[string]string{}
+	for _, kind := range []string{"classify", "score", "compare"} {
+		ids[kind] = createdID(t, c.mustRun(0, jobs[kind]...))
+		srv.clock.Advance(time.Second) // distinct creation times: a stable order in list
+	}
+	srv.endJobs()
+	// One normalisation over every output, so that each id keeps one name everywhere.
+	var all strings.Builder
+	var names []string
+	add := func(name, out string) {
+		names = append(names, name)
+		all.WriteString(out)
+		all.WriteString("\x00")
+	}
+	for _, kind := range []string{"classify", "score", "compare"} {
+		add("get_api_"+kind+".txt", c.mustRun(0, "get", ids[kind]).stdout)
+		add("get_api_"+kind+".json", c.mustRun(0, "get", ids[kind], "-o", "json").stdout)
+		add("results_api_"+kind+".txt", c.mustRun(0, "results", ids[kind]).stdout)
+		add("results_api_"+kind+".jsonl", c.mustRun(0, "results", ids[kind], "-o", "json").stdout)
+	}
+	add("list_api.txt", c.mustRun(0, "list").stdout)
+	outs := strings.Split(normalizeIDs(all.String()), "\x00")
+	for i, name := range names {
+		golden(t, name, outs[i])
 	}
 }

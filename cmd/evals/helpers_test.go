@@ -239,19 +239,20 @@ var (
 	fileIDPattern = regexp.MustCompile(`file-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 )
 
-// normalizeIDs replaces the random ids of the in-memory API with stable names, numbered in order
-// of appearance, so that outputs can be compared with golden files.
+// normalizeIDs replaces the random ids of the in-memory API with stable ids of the same length,
+// numbered in order of appearance (eval-000000000001, file-00000000-0000-0000-0000-000000000001),
+// so that outputs, tables included, can be compared with golden files.
 func normalizeIDs(s string) string {
 	for _, p := range []struct {
-		re   *regexp.Regexp
-		name string
-	}{{jobIDPattern, "eval-ID"}, {fileIDPattern, "file-ID"}} {
+		re     *regexp.Regexp
+		format string
+	}{{jobIDPattern, "eval-%012d"}, {fileIDPattern, "file-00000000-0000-0000-0000-%012d"}} {
 		seen := map[string]string{}
 		s = p.re.ReplaceAllStringFunc(s, func(id string) string {
 			if n, ok := seen[id]; ok {
 				return n
 			}
-			seen[id] = fmt.Sprintf("%s%d", p.name, len(seen)+1)
+			seen[id] = fmt.Sprintf(p.format, len(seen)+1)
 			return seen[id]
 		})
 	}

@@ -495,7 +495,11 @@ func flatten(dec *json.Decoder, path string, rows *[][2]string) error {
 			}
 		}
 	case string:
-		*rows = append(*rows, [2]string{path, short(t)})
+		if t == "" {
+			*rows = append(*rows, [2]string{path, `""`})
+		} else {
+			*rows = append(*rows, [2]string{path, short(t)})
+		}
 	case json.Number:
 		*rows = append(*rows, [2]string{path, t.String()})
 	case bool:
