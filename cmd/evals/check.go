@@ -148,7 +148,7 @@ func (a *app) checkOptions(fl *pflag.FlagSet, typ, template, templateFile string
 		if fl.Changed("judge-template") {
 			p.add("--judge-template-file", "cannot be used with --judge-template")
 		}
-		b, err := os.ReadFile(templateFile)
+		b, err := os.ReadFile(templateFile) //nolint:gosec // the user names the template file to read
 		if err != nil {
 			p.add("--judge-template-file", "%s", errText(err))
 		}

@@ -252,14 +252,14 @@ func (a *app) runCreate(cmd *cobra.Command, f *createFlags, req wrappers.CreateR
 	if err != nil {
 		return fmt.Errorf("create %s job: %w", req.Type(), err)
 	}
-	fmt.Fprintf(a.stderr, "Created %s job %s (%s).\n", req.Type(), clean(created.ID), clean(string(created.Status)))
+	a.msgf("Created %s job %s (%s).\n", req.Type(), clean(created.ID), clean(string(created.Status)))
 	if f.wait {
 		return a.waitAndPrint(ctx, c, created.ID, a.wait, f.timeout)
 	}
 	if a.output == outputJSON {
 		return writeJSON(a.stdout, map[string]string{"workflow_id": created.ID, "status": string(created.Status)})
 	}
-	fmt.Fprintf(a.stderr, "Follow it with: evals wait %s\n", clean(created.ID))
+	a.msgf("Follow it with: evals wait %s\n", clean(created.ID))
 	_, err = fmt.Fprintln(a.stdout, clean(created.ID))
 	return err
 }

@@ -87,7 +87,7 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 		}
 	}()
 	base := "http://" + ln.Addr().String() + api.DefaultBasePath
-	fmt.Fprintf(a.stderr, "Started the in-memory Evaluations API at %s (no key, no network).\n", base)
+	a.msgf("Started the in-memory Evaluations API at %s (no key, no network).\n", base)
 
 	copts := []wrappers.Option{wrappers.WithAPIKey(demoKey), wrappers.WithBaseURL(base)}
 	if a.debug {
@@ -102,7 +102,7 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	path := filepath.Join(dir, "demo.jsonl")
 	if err := os.WriteFile(path, demoData, 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -118,10 +118,10 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("demo: create: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "Created classify job %s; waiting for it.\n", clean(created.ID))
+	a.msgf("Created classify job %s; waiting for it.\n", clean(created.ID))
 	if err := a.waitAndPrint(ctx, c, created.ID, a.demoWait, time.Minute); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintln(a.stderr, "\nNext: run 'evals serve' and try 'evals create', 'evals list', 'evals results' against it,\nor export TOGETHER_API_KEY=... to use the real API.")
+	a.msgf("%s\n", "\nNext: run 'evals serve' and try 'evals create', 'evals list', 'evals results' against it,\nor export TOGETHER_API_KEY=... to use the real API.")
 	return nil
 }

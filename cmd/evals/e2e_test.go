@@ -307,8 +307,12 @@ func TestNotFoundExitsThree(t *testing.T) {
 	srv := startAPI(t)
 	c := newCLI(t, srv.URL)
 	for _, args := range [][]string{
-		{"get", "eval-nope"}, {"status", "eval-nope"}, {"wait", "eval-nope"}, {"results", "eval-nope"},
-		{"files", "get", "file-nope"}, {"get", "eval-nope", "-o", "json"},
+		{"get", "eval-nope"},
+		{"status", "eval-nope"},
+		{"wait", "eval-nope"},
+		{"results", "eval-nope"},
+		{"files", "get", "file-nope"},
+		{"get", "eval-nope", "-o", "json"},
 	} {
 		r := c.mustRun(3, args...)
 		if !strings.Contains(r.stderr, "not found") || r.stdout != "" {
@@ -392,8 +396,10 @@ func TestUsageErrorsExitTwoBeforeAnyRequest(t *testing.T) {
 		{[]string{"create", "classify", "--input-file-id", "f", "--labels", "a,b", "--pass-labels", "a"}, "--judge-model: is required"},
 		{[]string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--labels", "a,b", "--pass-labels", "a"}, "--judge-template: is required"},
 		{[]string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template-file", "/nonexistent/t.txt", "--labels", "a,b", "--pass-labels", "a"}, "--judge-template-file:"},
-		{[]string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--labels", "a,b", "--pass-labels", "a",
-			"--model", "x", "--model-max-tokens", "0", "--model-input-template", "{{q}}"}, "--model-max-tokens: is required and must be at least 1"},
+		{[]string{
+			"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--labels", "a,b", "--pass-labels", "a",
+			"--model", "x", "--model-max-tokens", "0", "--model-input-template", "{{q}}",
+		}, "--model-max-tokens: is required and must be at least 1"},
 		{[]string{"create", "score", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--min-score", "1", "--max-score", "5"}, "--threshold: is required"},
 		{[]string{"create", "score", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--min-score", "5", "--max-score", "1", "--threshold", "3"}, "--max-score: must be greater than min_score"},
 		{[]string{"create", "score", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--min-score", "1", "--max-score", "5", "--threshold", "9"}, "--threshold: must be between"},

@@ -57,7 +57,7 @@ func (a *app) printJob(job *wrappers.Job) error {
 
 // warn prints a warning on stderr.
 func (a *app) warn(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "%s %s\n", a.errStyle().yellow("evals: warning:"), fmt.Sprintf(format, args...))
+	a.msgf("%s %s\n", a.errStyle().yellow("evals: warning:"), fmt.Sprintf(format, args...))
 }
 
 // exactArgs accepts exactly one positional argument per name; anything else is a usage error

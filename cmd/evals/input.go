@@ -32,7 +32,7 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 		}
 		return nil, fmt.Errorf("upload %s: %w", path, err)
 	}
-	fmt.Fprintf(a.stderr, "Uploaded %s (%s) as %s.\n", clean(f.Filename), formatBytes(f.Bytes), clean(f.ID))
+	a.msgf("Uploaded %s (%s) as %s.\n", clean(f.Filename), formatBytes(f.Bytes), clean(f.ID))
 	return f, nil
 }
 
@@ -64,7 +64,7 @@ func (u *uploadProgress) report(sent, total int64) {
 		return
 	}
 	u.last, u.shown = pct, true
-	fmt.Fprintf(u.a.stderr, "\r\x1b[KUploading %s  %d%% of %s", u.name, pct, formatBytes(total))
+	u.a.msgf("\r\x1b[KUploading %s  %d%% of %s", u.name, pct, formatBytes(total))
 }
 
 func (u *uploadProgress) done() {
@@ -74,6 +74,6 @@ func (u *uploadProgress) done() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.shown {
-		fmt.Fprint(u.a.stderr, "\r\x1b[K")
+		u.a.msgf("\r\x1b[K")
 	}
 }

@@ -54,7 +54,7 @@ evaluated (a column or a model), when it was created and its pass percentage.`,
 				return writeJSON(a.stdout, out)
 			}
 			if len(jobs) == 0 {
-				fmt.Fprintln(a.stderr, "No jobs.")
+				a.msgf("%s\n", "No jobs.")
 				return nil
 			}
 			return writeJobsTable(a.stdout, jobs)

@@ -264,7 +264,7 @@ func writeJob(w io.Writer, job *wrappers.Job, st style) error {
 		b.WriteString("\nStatus history:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, u := range job.StatusUpdates {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", formatTime(u.Time), clean(string(u.Status)), short(u.Message))
+			_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\n", formatTime(u.Time), clean(string(u.Status)), short(u.Message))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -427,7 +427,7 @@ func writeParameters(w io.Writer, raw json.RawMessage) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "  %s\t%s\n", clean(r[0]), r[1])
+		_, _ = fmt.Fprintf(tw, "  %s\t%s\n", clean(r[0]), r[1])
 	}
 	return tw.Flush()
 }
@@ -520,7 +520,7 @@ func isSecretKey(key string) bool {
 // percentage.
 func writeJobsTable(w io.Writer, jobs []*wrappers.Job) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tJUDGE\tEVALUATES\tCREATED\tPASS")
+	_, _ = fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tJUDGE\tEVALUATES\tCREATED\tPASS")
 	for _, j := range jobs {
 		judge, target := describeRequest(j)
 		pass := "-"
@@ -531,7 +531,7 @@ func writeJobsTable(w io.Writer, jobs []*wrappers.Job) error {
 		if !j.CreatedAt.IsZero() {
 			created = j.CreatedAt.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(j.ID), clean(string(j.Type)), clean(string(j.Status)),
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(j.ID), clean(string(j.Type)), clean(string(j.Status)),
 			judge, target, created, pass)
 	}
 	return tw.Flush()
@@ -589,13 +589,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeJSONLine writes v as one line of JSON.
-func writeJSONLine(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
 // objectJSON turns an object of the API (a job, or a /status answer) into what -o json prints: the
 // object as sent, with results.label_counts_decoded holding the decoded label counts (null if they
 // could not be decoded) next to results.label_counts, and credentials in parameters redacted.
@@ -647,6 +640,13 @@ func jobJSON(job *wrappers.Job) (any, error) {
 	return objectJSON(job.Raw, counts, err)
 }
 
+// msgf writes a message for people to w (stderr). A failed write to stderr cannot be reported
+// anywhere, so its error is dropped, here only.
+func msgf(w io.Writer, format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }
+
+// msgf writes a message for people to stderr.
+func (a *app) msgf(format string, args ...any) { msgf(a.stderr, format, args...) }
+
 // errText is an error's message for people: the package prefixes of wrapped errors left out.
 func errText(err error) string {
 	return clean(strings.ReplaceAll(err.Error(), "wrappers: ", ""))
@@ -663,9 +663,9 @@ func (a *app) printError(cmd *cobra.Command, err error) {
 	var failed *wrappers.JobFailedError
 	switch {
 	case errors.As(err, &apiErr):
-		fmt.Fprintln(a.stderr, prefix+describeAPIError(apiErr))
+		a.msgf("%s\n", prefix+describeAPIError(apiErr))
 		if apiErr.StatusCode == 401 {
-			fmt.Fprintf(a.stderr, "The API refused the key in %s: check it (the key itself is never printed).\n", "$"+wrappers.EnvAPIKey)
+			a.msgf("The API refused the key in %s: check it (the key itself is never printed).\n", "$"+wrappers.EnvAPIKey)
 		}
 	case errors.As(err, &failed):
 		id := ""
@@ -676,10 +676,10 @@ func (a *app) printError(cmd *cobra.Command, err error) {
 		if failed.Message != "" {
 			msg += ": " + clean(failed.Message)
 		}
-		fmt.Fprintln(a.stderr, prefix+msg)
+		a.msgf("%s\n", prefix+msg)
 	case len(wrappers.ValidationErrors(err)) > 0 && !errors.As(err, &apiErr):
 		for _, v := range wrappers.ValidationErrors(err) {
-			fmt.Fprintln(a.stderr, prefix+describeField(v.Field)+": "+clean(v.Problem))
+			a.msgf("%s\n", prefix+describeField(v.Field)+": "+clean(v.Problem))
 		}
 	default:
 		for i, line := range strings.Split(strings.ReplaceAll(err.Error(), "wrappers: ", ""), "\n") {
@@ -688,11 +688,11 @@ func (a *app) printError(cmd *cobra.Command, err error) {
 			} else {
 				line = clean(line)
 			}
-			fmt.Fprintln(a.stderr, line)
+			a.msgf("%s\n", line)
 		}
 	}
 	if (errors.As(err, &usage) || !errors.As(err, &ran)) && cmd != nil {
-		fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		a.msgf("Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 }
 

@@ -99,10 +99,10 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 		return err
 	}
 	if !complete {
-		fmt.Fprintf(a.stderr, "Stopped after %d rows (--limit).\n", printed)
+		a.msgf("Stopped after %d rows (--limit).\n", printed)
 		return nil
 	}
-	fmt.Fprintln(a.stderr, describeSummary(summary))
+	a.msgf("%s\n", describeSummary(summary))
 	if err := job.CheckRowSummary(summary); err != nil {
 		var mismatch *wrappers.SummaryMismatchError
 		if errors.As(err, &mismatch) {
@@ -110,7 +110,7 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 		}
 		return nil
 	}
-	fmt.Fprintln(a.stderr, "The rows agree with the job's results.")
+	a.msgf("%s\n", "The rows agree with the job's results.")
 	return nil
 }
 

@@ -72,8 +72,11 @@ func (a *app) serve(ctx context.Context, addr string, h http.Handler) error {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 		a.warn("listening on %s, which is not a loopback address: clients refuse to send a key over plain http to it", ln.Addr())
 	}
-	fmt.Fprintf(a.stderr, "Serving the in-memory Evaluations API at %s (Ctrl-C to stop). Point evals at it with:\n", base)
-	fmt.Fprintf(a.stdout, "export %s=%s %s=%s\n", "TOGETHER_BASE_URL", base, "TOGETHER_API_KEY", demoKey)
+	a.msgf("Serving the in-memory Evaluations API at %s (Ctrl-C to stop). Point evals at it with:\n", base)
+	if _, err := fmt.Fprintf(a.stdout, "export %s=%s %s=%s\n", "TOGETHER_BASE_URL", base, "TOGETHER_API_KEY", demoKey); err != nil {
+		_ = srv.Close()
+		return err
+	}
 	if a.listening != nil {
 		a.listening(base)
 	}
@@ -91,6 +94,6 @@ func (a *app) serve(ctx context.Context, addr string, h http.Handler) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
-	fmt.Fprintln(a.stderr, "Stopped.")
+	a.msgf("%s\n", "Stopped.")
 	return nil
 }

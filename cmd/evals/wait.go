@@ -127,7 +127,7 @@ func (p *progress) change(s wrappers.Status) {
 		p.draw()
 		return
 	}
-	fmt.Fprintf(p.w, "%s: %s (%s)\n", p.id, p.st.status(s), formatDuration(p.now().Sub(p.start).Truncate(time.Second)))
+	msgf(p.w, "%s: %s (%s)\n", p.id, p.st.status(s), formatDuration(p.now().Sub(p.start).Truncate(time.Second)))
 }
 
 // draw redraws the live line; p.mu is held.
@@ -136,7 +136,7 @@ func (p *progress) draw() {
 	if p.status != "" {
 		status = p.st.status(p.status)
 	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s %s %s  %s", p.st.dim(spinner[p.frame%len(spinner)]), p.id, status,
+	msgf(p.w, "\r\x1b[K%s %s %s  %s", p.st.dim(spinner[p.frame%len(spinner)]), p.id, status,
 		p.st.dim(formatDuration(p.now().Sub(p.start).Truncate(time.Second))))
 }
 
@@ -145,15 +145,15 @@ func (p *progress) end(job *wrappers.Job, err error) {
 	if p.live {
 		close(p.stop)
 		<-p.done
-		fmt.Fprint(p.w, "\r\x1b[K")
+		msgf(p.w, "\r\x1b[K")
 	}
 	elapsed := formatDuration(p.now().Sub(p.start).Truncate(time.Second))
 	switch {
 	case job != nil && p.live:
-		fmt.Fprintf(p.w, "%s: %s (%s)\n", p.id, p.st.status(job.Status), elapsed)
+		msgf(p.w, "%s: %s (%s)\n", p.id, p.st.status(job.Status), elapsed)
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(p.w, "Stopped waiting after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
+		msgf(p.w, "Stopped waiting after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(p.w, "Gave up after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
+		msgf(p.w, "Gave up after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
 	}
 }
