@@ -124,13 +124,13 @@ func (e EvaluationType) Valid() bool {
 
 // Defines values for FileObjectObject.
 const (
-	File FileObjectObject = "file"
+	FileObjectObjectFile FileObjectObject = "file"
 )
 
 // Valid indicates whether the value is a known member of the FileObjectObject enum.
 func (e FileObjectObject) Valid() bool {
 	switch e {
-	case File:
+	case FileObjectObjectFile:
 		return true
 	default:
 		return false
@@ -139,31 +139,31 @@ func (e FileObjectObject) Valid() bool {
 
 // Defines values for FilePurpose.
 const (
-	BatchAPI       FilePurpose = "batch-api"
-	BatchGenerated FilePurpose = "batch-generated"
-	Eval           FilePurpose = "eval"
-	EvalOutput     FilePurpose = "eval-output"
-	EvalSample     FilePurpose = "eval-sample"
-	EvalSummary    FilePurpose = "eval-summary"
-	FineTune       FilePurpose = "fine-tune"
+	FilePurposeBatchAPI       FilePurpose = "batch-api"
+	FilePurposeBatchGenerated FilePurpose = "batch-generated"
+	FilePurposeEval           FilePurpose = "eval"
+	FilePurposeEvalOutput     FilePurpose = "eval-output"
+	FilePurposeEvalSample     FilePurpose = "eval-sample"
+	FilePurposeEvalSummary    FilePurpose = "eval-summary"
+	FilePurposeFineTune       FilePurpose = "fine-tune"
 )
 
 // Valid indicates whether the value is a known member of the FilePurpose enum.
 func (e FilePurpose) Valid() bool {
 	switch e {
-	case BatchAPI:
+	case FilePurposeBatchAPI:
 		return true
-	case BatchGenerated:
+	case FilePurposeBatchGenerated:
 		return true
-	case Eval:
+	case FilePurposeEval:
 		return true
-	case EvalOutput:
+	case FilePurposeEvalOutput:
 		return true
-	case EvalSample:
+	case FilePurposeEvalSample:
 		return true
-	case EvalSummary:
+	case FilePurposeEvalSummary:
 		return true
-	case FineTune:
+	case FilePurposeFineTune:
 		return true
 	default:
 		return false
@@ -172,19 +172,19 @@ func (e FilePurpose) Valid() bool {
 
 // Defines values for FileType.
 const (
-	Csv     FileType = "csv"
-	Jsonl   FileType = "jsonl"
-	Parquet FileType = "parquet"
+	FileTypeCsv     FileType = "csv"
+	FileTypeJsonl   FileType = "jsonl"
+	FileTypeParquet FileType = "parquet"
 )
 
 // Valid indicates whether the value is a known member of the FileType enum.
 func (e FileType) Valid() bool {
 	switch e {
-	case Csv:
+	case FileTypeCsv:
 		return true
-	case Jsonl:
+	case FileTypeJsonl:
 		return true
-	case Parquet:
+	case FileTypeParquet:
 		return true
 	default:
 		return false

@@ -22,9 +22,9 @@ type FilePurpose string
 // The file purposes evaluations use: input files are uploaded as eval; a job's per-row results
 // are an eval-output file. Other purposes decode as they are.
 const (
-	FilePurposeEval       FilePurpose = "eval"
-	FilePurposeEvalSample FilePurpose = "eval-sample"
-	FilePurposeEvalOutput FilePurpose = "eval-output"
+	FilePurposeEval       = FilePurpose(generated.FilePurposeEval)
+	FilePurposeEvalSample = FilePurpose(generated.FilePurposeEvalSample)
+	FilePurposeEvalOutput = FilePurpose(generated.FilePurposeEvalOutput)
 )
 
 // File is a stored file's metadata, as returned by [Client.File] and [Client.UploadFile].
