@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -178,12 +179,15 @@ func markRun(cmd *cobra.Command) {
 	}
 }
 
+// errNoKey says how to set the API key.
+var errNoKey = errors.New("no API key: set it with\n  export " + wrappers.EnvAPIKey + "=...\n(the key is read from the environment only; 'evals demo' needs none)")
+
 // client returns a client for the API from the environment and the global flags. A missing key is
 // a usage error that says how to set it.
 func (a *app) client() (*wrappers.Client, error) {
 	key := a.getenv(wrappers.EnvAPIKey)
 	if key == "" {
-		return nil, usagef("no API key: set it with\n  export %s=...\n(the key is read from the environment only; 'evals demo' needs none)", wrappers.EnvAPIKey)
+		return nil, &usageError{err: errNoKey}
 	}
 	base := a.baseURL
 	if base == "" {

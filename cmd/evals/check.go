@@ -193,7 +193,7 @@ func writeCheckReport(w io.Writer, r *wrappers.InputReport, full bool, st style)
 	if full {
 		what = "whole pre-flight passed: every field is used and every placeholder names a field"
 	}
-	k := newKV(w, "", "Fields")
+	k := newKV(w, "", "Checked")
 	k.line("File", clean(r.File)+"  "+st.green("OK"))
 	k.line("Rows", fmt.Sprintf("%d (%s)", r.Rows, formatBytes(r.Bytes)))
 	fields := make([]string, len(r.Fields))

@@ -361,8 +361,8 @@ func TestUsageErrorsExitTwoBeforeAnyRequest(t *testing.T) {
 	}{
 		{[]string{}, ""}, // no command: help on stdout, exit 0 (checked below)
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"get"}, "evals get: missing ID"},
-		{[]string{"get", "a", "b"}, "takes 1 argument"},
+		{[]string{"get"}, "missing argument ID"},
+		{[]string{"get", "a", "b"}, "takes 1 argument(s) (ID), got 2"},
 		{[]string{"get", "x", "--frob"}, "unknown flag: --frob"},
 		{[]string{"get", ".."}, `invalid`},
 		{[]string{"-o", "yaml", "list"}, `--output: must be table or json, got "yaml"`},

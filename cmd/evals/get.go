@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -63,14 +64,14 @@ func (a *app) warn(format string, args ...any) {
 // exactArgs accepts exactly one positional argument per name; anything else is a usage error
 // naming what was expected.
 func exactArgs(names ...string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
+	return func(_ *cobra.Command, args []string) error {
 		if len(args) == len(names) {
 			return nil
 		}
 		if len(args) < len(names) {
-			return usagef("%s: missing %s", cmd.CommandPath(), names[len(args)])
+			return usagef("missing argument %s", names[len(args)])
 		}
-		return usagef("%s: takes %d argument(s) (%v), got %d", cmd.CommandPath(), len(names), names, len(args))
+		return usagef("takes %d argument(s) (%s), got %d", len(names), strings.Join(names, " "), len(args))
 	}
 }
 

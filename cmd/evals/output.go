@@ -691,7 +691,9 @@ func (a *app) printError(cmd *cobra.Command, err error) {
 			a.msgf("%s\n", line)
 		}
 	}
-	if (errors.As(err, &usage) || !errors.As(err, &ran)) && cmd != nil {
+	var inputErr *wrappers.InputError
+	hint := !errors.As(err, &inputErr) && !errors.Is(err, errNoKey)
+	if hint && (errors.As(err, &usage) || !errors.As(err, &ran)) && cmd != nil {
 		a.msgf("Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 }
