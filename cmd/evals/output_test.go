@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +119,30 @@ func TestBars(t *testing.T) {
 		"c   " + strings.Repeat(" ", barWidth) + "    0\n"
 	if b.String() != want {
 		t.Errorf("bars:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// TestReadmeSampleIsCurrent checks that the `evals get` sample of the README (README-cli.md here,
+// or the repository's README.md once merged there) is the golden output of the test suite.
+func TestReadmeSampleIsCurrent(t *testing.T) {
+	const marker = "$ evals get eval-000000000001\n"
+	want, err := os.ReadFile(filepath.Join("testdata", "golden", "get_api_classify.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, path := range []string{"README-cli.md", filepath.Join("..", "..", "README.md")} {
+		b, err := os.ReadFile(path)
+		if err != nil || !bytes.Contains(b, []byte(marker)) {
+			continue
+		}
+		found = true
+		sample, _, _ := strings.Cut(strings.SplitN(string(b), marker, 2)[1], "```")
+		if sample != string(want) {
+			t.Errorf("the sample in %s differs from the golden file:\n%s", path, lineDiff(string(want), sample))
+		}
+	}
+	if !found {
+		t.Errorf("no README holds the `evals get` sample (%q)", strings.TrimSpace(marker))
 	}
 }
