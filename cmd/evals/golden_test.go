@@ -21,6 +21,8 @@ var fixtureJobs = map[string]string{
 	"eval-minimal":       "responses/job_minimal.json",
 	"eval-pending":       "responses/job_pending_no_results.json",
 	"eval-running":       "responses/job_running.json",
+	"eval-nulls":         "responses/job_nulls.json",
+	"eval-score-nulls":   "responses/job_score_null_aggregates.json",
 }
 
 // fixtureStatuses maps job ids to /status fixtures.
