@@ -160,6 +160,8 @@ func responseCases() []responseCase {
 		{"responses/job_label_counts_object.json", http.MethodGet, "/v1/evaluation/eval-7c1d2e3f", 200},
 		{"responses/job_extra_fields.json", http.MethodGet, "/v1/evaluation/eval-7c1d2e3f", 200},
 		{"responses/job_minimal.json", http.MethodGet, "/v1/evaluation/eval-min", 200},
+		{"responses/job_nulls.json", http.MethodGet, "/v1/evaluation/eval-nulls", 200},
+		{"responses/job_score_null_aggregates.json", http.MethodGet, "/v1/evaluation/eval-sn", 200},
 		{"responses/error_404.json", http.MethodGet, "/v1/evaluation/eval-missing", 404},
 		{"responses/error_401.json", http.MethodGet, "/v1/evaluation/eval-1", 401},
 		{"responses/error_429.json", http.MethodGet, "/v1/evaluation/eval-1", 429},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/evalkit/together-evals/generated"
@@ -77,6 +78,9 @@ func decodeCreate(body *generated.EvaluationCreateRequest) (jobSpec, json.RawMes
 		}
 		p := req.Parameters
 		spec = jobSpec{typ: generated.EvaluationTypeScore, judge: p.Judge, minScore: p.MinScore, maxScore: p.MaxScore, threshold: p.PassThreshold, inputID: p.InputDataFilePath}
+		if math.IsInf(p.MaxScore-p.MinScore, 0) {
+			return jobSpec{}, nil, fieldErrorf("parameters.max_score", "the range from min_score (%v) to max_score (%v) is too large", p.MinScore, p.MaxScore)
+		}
 		if p.MinScore >= p.MaxScore {
 			return jobSpec{}, nil, fieldErrorf("parameters.min_score", "min_score (%v) must be less than max_score (%v)", p.MinScore, p.MaxScore)
 		}

@@ -20,9 +20,9 @@ func (h handlers) CreateEvaluation(ctx context.Context, req generated.CreateEval
 		return generated.CreateEvaluation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse(
 			badRequest(param, "file %q not found; upload the input file first", spec.inputID))}, nil
 	}
-	if input.purpose != generated.Eval {
+	if input.purpose != generated.FilePurposeEval {
 		return generated.CreateEvaluation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse(
-			badRequest(param, "file %q has purpose %q; an evaluation input file must have purpose %q", spec.inputID, input.purpose, generated.Eval))}, nil
+			badRequest(param, "file %q has purpose %q; an evaluation input file must have purpose %q", spec.inputID, input.purpose, generated.FilePurposeEval))}, nil
 	}
 	j := newJob(spec, params, input, ownerOf(ctx), h.s.cfg.clock.Now(), h.s.cfg)
 	h.s.store.addJob(j)

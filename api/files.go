@@ -38,12 +38,12 @@ func (h handlers) UploadFile(ctx context.Context, req generated.UploadFileReques
 		return uploadError(status, data), nil
 	}
 	purpose := generated.FilePurpose(form.fields["purpose"])
-	fileType := generated.Jsonl
+	fileType := generated.FileTypeJsonl
 	if t, ok := form.fields["file_type"]; ok {
 		fileType = generated.FileType(t)
 	}
-	if purpose == generated.Eval {
-		if fileType != generated.Jsonl {
+	if purpose == generated.FilePurposeEval {
+		if fileType != generated.FileTypeJsonl {
 			return uploadError(http.StatusBadRequest, badRequest("file_type", "an evaluation input file (purpose eval) must be jsonl, not %s", fileType)), nil
 		}
 		if err := checkJSONL(form.data); err != nil {

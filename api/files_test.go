@@ -19,8 +19,8 @@ func TestUploadGetAndStreamFile(t *testing.T) {
 	content := "{\"prompt\": \"Is the sky blue?\", \"response\": \"Yes\"}\n{\"prompt\": \"2+2?\", \"response\": \"4\"}\n"
 	f := e.upload(content)
 
-	if !strings.HasPrefix(f.ID, "file-") || f.Object != generated.File || f.Filename != "data.jsonl" ||
-		f.Bytes != int64(len(content)) || f.Purpose != generated.Eval || f.FileType != generated.Jsonl ||
+	if !strings.HasPrefix(f.ID, "file-") || f.Object != generated.FileObjectObjectFile || f.Filename != "data.jsonl" ||
+		f.Bytes != int64(len(content)) || f.Purpose != generated.FilePurposeEval || f.FileType != generated.FileTypeJsonl ||
 		f.CreatedAt != start.Unix() {
 		t.Errorf("upload answered %+v", f)
 	}
@@ -44,7 +44,7 @@ func TestUploadWithoutFileTypeIsJSONL(t *testing.T) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
-	if f.FileType != generated.Jsonl || f.Bytes != 8 {
+	if f.FileType != generated.FileTypeJsonl || f.Bytes != 8 {
 		t.Errorf("%+v", f)
 	}
 }

@@ -301,7 +301,13 @@ func (t *tally) results(resultFileID string) generated.EvaluationResults {
 		agg.PassPercentage = &pct
 		if len(t.scores) > 0 {
 			mean, std := meanStd(t.scores)
-			agg.MeanScore, agg.StdScore = &mean, &std
+			// JSON has no infinity: a statistic that does not fit a float64 is sent as null.
+			if !math.IsInf(mean, 0) && !math.IsNaN(mean) {
+				agg.MeanScore = &mean
+			}
+			if !math.IsInf(std, 0) && !math.IsNaN(std) {
+				agg.StdScore = &std
+			}
 		}
 		res.AggregatedScores = &agg
 		res.InvalidScoreCount = count(t.invalid)
@@ -332,15 +338,14 @@ func (t *tally) labelCounts() json.RawMessage {
 	return jsonValue(b.String())
 }
 
-// meanStd returns the mean and the population standard deviation of xs (len(xs) > 0).
+// meanStd returns the mean and the population standard deviation of xs (len(xs) > 0), with
+// Welford's running update, so that large scores do not overflow a running sum.
 func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
+	var m2 float64
+	for i, x := range xs {
+		d := x - mean
+		mean += d / float64(i+1)
+		m2 += d * (x - mean)
 	}
-	mean /= float64(len(xs))
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(xs)))
+	return mean, math.Sqrt(m2 / float64(len(xs)))
 }

@@ -142,8 +142,8 @@ func (s *Server) run(j *job) jobEnd {
 	}
 	file := s.store.addFile(&storedFile{
 		name:     j.id + "-results.jsonl",
-		purpose:  generated.EvalOutput,
-		fileType: generated.Jsonl,
+		purpose:  generated.FilePurposeEvalOutput,
+		fileType: generated.FileTypeJsonl,
 		created:  j.endsAt,
 		data:     out.Bytes(),
 	})

@@ -104,7 +104,7 @@ func TestResultsAreComputedOnce(t *testing.T) {
 	}
 	var rf generated.FileObject
 	e.getJSON("/files/"+*first.Results.ResultFileID, &rf)
-	if rf.Purpose != generated.EvalOutput || rf.FileType != generated.Jsonl || rf.CreatedAt != start.Add(lifetime).Unix() {
+	if rf.Purpose != generated.FilePurposeEvalOutput || rf.FileType != generated.FileTypeJsonl || rf.CreatedAt != start.Add(lifetime).Unix() {
 		t.Errorf("result file %+v", rf)
 	}
 }

@@ -65,7 +65,7 @@ func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (s *Server) route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var op operation
-		if _, pattern := s.mux.Handler(r); pattern != "" && pattern != fallbackPattern && isClean(r.URL.Path) {
+		if _, pattern := s.mux.Handler(r); pattern != "" && pattern != fallbackPattern && isClean(r.URL.EscapedPath()) {
 			if route, _, err := s.validator.Route(r); err == nil {
 				if id, ok := canonicalOp(route.Operation.OperationID); ok {
 					op = operation{id: id, has400: route.Operation.Responses.Status(http.StatusBadRequest) != nil}
@@ -79,7 +79,7 @@ func (s *Server) route(next http.Handler) http.Handler {
 	})
 }
 
-// isClean says whether a path is in the form the ServeMux serves without redirecting (no "//",
+// isClean says whether an escaped path is in the form the ServeMux serves without redirecting (no "//",
 // "." or ".." segments). Other paths match no operation.
 func isClean(p string) bool {
 	c := path.Clean(p)

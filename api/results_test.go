@@ -508,3 +508,24 @@ func TestLabelCountsIsAJSONStringOnTheWire(t *testing.T) {
 		t.Errorf("label_counts is not a string holding an object: %s", b)
 	}
 }
+
+// TestHugeScoresNeverBreakTheJob: scores near the largest float64 give statistics that fit JSON
+// (or null), never a 500 on every later read of the job.
+func TestHugeScoresNeverBreakTheJob(t *testing.T) {
+	e := newEnv(t)
+	j := e.forced([]any{"1.7e308", "1.7e308"}, scoreReq("", 0, 1.7e308, 1))
+	agg := j.Results.AggregatedScores
+	if agg == nil || agg.MeanScore == nil || *agg.MeanScore != 1.7e308 || agg.StdScore == nil || *agg.StdScore != 0 {
+		t.Fatalf("aggregated scores = %+v", agg)
+	}
+	var list []generated.EvaluationJob
+	e.getJSON("/evaluation", &list)
+	if len(list) != 1 {
+		t.Fatalf("list = %d jobs", len(list))
+	}
+
+	// A range wider than a float64 holds is refused at create.
+	file := e.upload(rows(1, `{"prompt": "q%d", "response": "r"}`))
+	status, body := e.postJSON("/evaluation", scoreReq(file.ID, -1.7e308, 1.7e308, 0))
+	wantError(t, status, body, http.StatusBadRequest, "parameters.max_score")
+}

@@ -40,7 +40,7 @@ type storedFile struct {
 func (f *storedFile) object() generated.FileObject {
 	return generated.FileObject{
 		ID:        f.id,
-		Object:    generated.File,
+		Object:    generated.FileObjectObjectFile,
 		CreatedAt: f.created.Unix(),
 		Filename:  f.name,
 		Bytes:     int64(len(f.data)),

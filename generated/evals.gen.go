@@ -124,13 +124,13 @@ func (e EvaluationType) Valid() bool {
 
 // Defines values for FileObjectObject.
 const (
-	File FileObjectObject = "file"
+	FileObjectObjectFile FileObjectObject = "file"
 )
 
 // Valid indicates whether the value is a known member of the FileObjectObject enum.
 func (e FileObjectObject) Valid() bool {
 	switch e {
-	case File:
+	case FileObjectObjectFile:
 		return true
 	default:
 		return false
@@ -139,31 +139,31 @@ func (e FileObjectObject) Valid() bool {
 
 // Defines values for FilePurpose.
 const (
-	BatchAPI       FilePurpose = "batch-api"
-	BatchGenerated FilePurpose = "batch-generated"
-	Eval           FilePurpose = "eval"
-	EvalOutput     FilePurpose = "eval-output"
-	EvalSample     FilePurpose = "eval-sample"
-	EvalSummary    FilePurpose = "eval-summary"
-	FineTune       FilePurpose = "fine-tune"
+	FilePurposeBatchAPI       FilePurpose = "batch-api"
+	FilePurposeBatchGenerated FilePurpose = "batch-generated"
+	FilePurposeEval           FilePurpose = "eval"
+	FilePurposeEvalOutput     FilePurpose = "eval-output"
+	FilePurposeEvalSample     FilePurpose = "eval-sample"
+	FilePurposeEvalSummary    FilePurpose = "eval-summary"
+	FilePurposeFineTune       FilePurpose = "fine-tune"
 )
 
 // Valid indicates whether the value is a known member of the FilePurpose enum.
 func (e FilePurpose) Valid() bool {
 	switch e {
-	case BatchAPI:
+	case FilePurposeBatchAPI:
 		return true
-	case BatchGenerated:
+	case FilePurposeBatchGenerated:
 		return true
-	case Eval:
+	case FilePurposeEval:
 		return true
-	case EvalOutput:
+	case FilePurposeEvalOutput:
 		return true
-	case EvalSample:
+	case FilePurposeEvalSample:
 		return true
-	case EvalSummary:
+	case FilePurposeEvalSummary:
 		return true
-	case FineTune:
+	case FilePurposeFineTune:
 		return true
 	default:
 		return false
@@ -172,19 +172,19 @@ func (e FilePurpose) Valid() bool {
 
 // Defines values for FileType.
 const (
-	Csv     FileType = "csv"
-	Jsonl   FileType = "jsonl"
-	Parquet FileType = "parquet"
+	FileTypeCsv     FileType = "csv"
+	FileTypeJsonl   FileType = "jsonl"
+	FileTypeParquet FileType = "parquet"
 )
 
 // Valid indicates whether the value is a known member of the FileType enum.
 func (e FileType) Valid() bool {
 	switch e {
-	case Csv:
+	case FileTypeCsv:
 		return true
-	case Jsonl:
+	case FileTypeJsonl:
 		return true
-	case Parquet:
+	case FileTypeParquet:
 		return true
 	default:
 		return false
@@ -4574,67 +4574,67 @@ var swaggerSpec = []string{
 	"FcmSzqmOptHF5OLxaPJkdPHo5vzJ9HwynXw3/v7Rk++///5/ozgSWw7SkmVWTiaPEgs6/t0KmqZ3tkZY",
 	"ZrZYuwYOEkGYryjL5on16SZx7ZOgyHjfo4JoD/YGGaa5mxn5mkVTcj6JySziwvw92Uc92fbzSQWQVUx4",
 	"jJZa2scNQxrJyEBDg/15WaRUG757e+c5ID9aJnM84yE7ivvYW7MclKZ5cQTd+3ddpRFHFoSTqHUvOfK5",
-	"oOuVgQ2/jDhtqXKS3OLuw8CshMwRZgP+yOCgT7gaBuuTLPzV1e3VRmyxEEjTnHH1MISlVCDxsIMu0WlB",
-	"e8+hyZbpTWyiCeOnhbLUKabE0YfRWozcl78owcev6favjnVCCTnoanu62E7wOPXUqW/s+H2XnfuwYFWY",
-	"HUk2TGkhdzERWWpdRql0PxHqLORBy4TL/oz7ewmiOu9aeYunHezG+SS+bBzk4cyEUcmG8vWXYOKjFuLz",
-	"Wwfn+J5qJF6wPo83DCtUbCxZTeww5Xwvq1HzuI3DapUoS84DI3uimru4h5p7dyJDhja0hyObAZjc6Meg",
-	"IS56h8qzAooklJNStT0f60ZmuNDbAe/3f7bAz8x/Ho0fj/7wtKfm469y5xcFTlzQw89AzDZQG/A2Psxv",
-	"rxsV13bRrCA4/piShWGQBSm5ZhlhmgBP1ZjY5CQGqTblUUjAhE4KxqiaALUS7N8pF6DN+APn35uVSUKl",
-	"3BEuiPnRJeKYNPbk4XTGZ3xUFxOnrsbiXIxFTBYtR8J81eOyLC7NMq5RYUHrlgZbllf+LPzGzYrJwnb+",
-	"zBVSTtl1XJQ3JYur+ZZxnP60/uuG2QV5mYfTaJZNyaLX1TLj2x6V+S70iNwyrhvJoHRKBM92ZIEB+GJs",
-	"sIXpOEsKmxdz1auc7giVkt2Cy7WZ9THjRoR0xG1lVv+F/MLDjSGWTMerFwbefRw9vd/wG7fLSYM7vHds",
-	"Zqf/xoT3VQKwbUV3tRF1PPKg4RWFvNJyxX7mqiwKIY3rlFJNFWhX5XugHk4JfNCS9lnRUCxOPv0AP504",
-	"u5fn7jnXE++T53Z5+sSJId+3ydVoNSm2JkKRNnUc2xrzj29e/kSsyiYKJKMZU1iYwHDdxXb8wWIW3c1m",
-	"VqJmtUzNUKpmVq5m0eLhJaG8Wg1jbiVcMxqkLbE/JJ9NUqTNEncRTVOsz9DsVSB9nSx9yxy9O+qHe6r0",
-	"ZNz39HMNoR/zSvXIqmBhC1mu2G8pE8jO+ac1hbWV2uG6VAFyJMXW2cxT6lJdB/WAF/BmIE/zN0wz0ypT",
-	"wzhhWpGMrWBMFnUIbiyJtUCE8pQsTHw3r76QQDTInHGaXQY/zXgOlKu2xhJ2D1t/e4DVeXtIw8DloLp6",
-	"6Ji4lTeKo19LKDFL0Di0fu6gSl03gHUL09XYjhZsI3A423YVRmyUpzHWTo0jtaHKOFOQxnhy5xa1/NF/",
-	"k2RNx0P+Z4TYLV/5pLjs5niFpB7rJzC9qMmm+OOBBojBtj175+ClhamvIKWFhLSrEu5w3k2jVLMojl5J",
-	"kYBS5uCubr7cYZLhYvLd93EQN54/efzo4g+T30++i5G27hKDE7txtWIf7eMKhfYXw0KlLISqAukuGzSg",
-	"HiZmPW4fnKVHb9VlhKrzwIhZsoHkPaTuokEGVsGsGIeRLo12CN2jwdYCh7T2ttdaEcX+AUZR4pBgNYvi",
-	"OkvBuP79d1FoNepCsIa1NRMnZf7wKFuqHC9gQ8bPnH0gyrbUh3bLp2sbmC4ADekHe8OYxs3r3okt05vQ",
-	"OrWZpsPiQxYwuFJzurVrGLAjL67YYFYIKg3IqO/am/RmKCtePs6qr9zQtsphnowENPbwXXFZs2HciInP",
-	"/X2Ky9+8v45PLdcwRVZCXvpFiKb1xYaRC/NbC1dWYAwcKM/2fyPro1WfbK9d/VuZ51Qa/bakOtmMnBVD",
-	"w2q/oQULCeCW7tWHjT7Gurin4gaZyDJ7oJzVbRTXEwsqfy1BhzAMcqwB4mfk+B+EzHtbEspMs4JK1yNp",
-	"xaOlopHH0PjawqaxubPo2npF6v2OLLMS/jiLjEWuqph2zN+Nsd47hpkPKGf8TYcm4JgqtiAdEMZas9Xa",
-	"Y8m4JW03TmyAO7CiGXBYYRzpsvLOebr9+Axy3Ehmc9C4ViUdqfT7vIbTkzZf4xrlBlpTc/phrsV74Cqa",
-	"Pj6/iL9ej3wcmZFGdEsJ0XTS7U76YK/qzWnBLIz9Z8WfbGsfJ4tq1qLu/wOeFoK1ijiRej+qho7s4j3s",
-	"UIOwpArmpcz6IXhZAL+6HqE/ptkyA2LGk59fv8B+0C5UISgbrQs1PTujBRtbtI8TkZ/dnveB5BOsn/JK",
-	"W5T43fQ53ZFKUWKCoM0JlvaVB3HeZ8AdZ/SWOuwmZkCvFA4w05EG9oDXTmhFfGOHujh/K+T73uLfM8GT",
-	"Ukrgur6DiFcNq3PERNyClAzLvHrTnMuZiBBvx7DWkYpB/JmoDge73pRLsri7w4T4fr8gRUYT2IgMO12t",
-	"t4Tm1UatoWd2TPCOID6Qy4Pgmv0QS82MTttlldm46PVQvQtqnbJDj05pcUWfbgy7Uvt9FlZXbiCdEmC1",
-	"j3/qFQWaSaDprrmqMOPuRoC9beorYD92kCXHSkZ9b85W3Vp5M6/N6MTmoebmxbG2H0RP0OoTfNPnfjRH",
-	"qVTIabczqi4xzyLc3Vne3u+jeNj2tMtXH213yAayYlVmxMTESlNrBEK7M37y2S1PpTC+LcuDUH2C5WkT",
-	"sw+eUoH8dPUVcMmnWUDxJc3esMHr4eBvztjhloGxY/pLGrkKW4GRG7BbA4J7b0t13EKNn3yqjfL4MYSo",
-	"z3y1hOhUe/amZoz+vLrV0UyhoXHdLi42DXRlCilLXLBcaYYwTg2GdxDuAfMDy+rXF6rQmWbdwLkyIPaI",
-	"aB4XNAvzAHbeZ4V0oCv2I662U1vvJ0vQW8BCjuMRLFJQ4rjn273z99poPyPxTqg4qPpphbo3eiVFTs6N",
-	"bjifjCs1W72ZYGtS9cfTmqP1RoIyKj+aPmmqRnaNT7gbiIQ9fDPQ7hEyi8uZf45bgW0ITroTaHnoG7sR",
-	"WHPGR7JBH53/TS6re+fug3bD1htQ2pK1U87tFGk9tPXeDhfbgcX61vo8t9U9svXUgpBbqcZgZiluDZcw",
-	"hRVsUJeEaZIxULVKXNTnc5XbGnvhNbwnx2xqdWmwwZdPiQ7k97hdGPSidk78koPrFLXS6hdZOy/OfOmO",
-	"8O5zNAOXyDCW3dCiAN7ucD0EW0c+hm5XoAdlC81VcT0Xt5Aa9fCAC8ME+HJU5VHiM1tuBrSbtQ9ctvAw",
-	"01uaYkOn/PQ+3m47g8EHJKVkevfGCJClwRKoBHlV9mmvxZV7fgkRPCVPcSyxdyduXv75+c1fnr+eX726",
-	"nv/387/bWxSL+g0qLAjihAY4E5bZZ5cYX4mjz9xVYWZt1G/E2pYtr67J1avrGGWyru81w9Hb8VtYSwXT",
-	"GX/x4q8jqkZ0ZNN62PJlH65wteXY6Qch66vu1serMgImpnCdRy98LT7jM35jFEkqkjI3QQk+68a4poxD",
-	"SpY7sjGwmpBau0OMDIBqTK41WYksE9v6/tYtS/GiwJZJcEWZGX9g7zniO3AxMR6BiismTkQK6iFZlrjv",
-	"VjKtgRMlXE4He6ESbYPqV9f2HSuqjQq0r22R7cZsESR0gGbZjijgqXJNpn5LaqVMMKrB5z1cHxaqZvJg",
-	"0elHWDwk241Q4LfCrqUoC4seTDWRoAs2JowrDTS1uy0wZbTAD1k2EoVtpXI710QHuWugtEDlVCcbUGb9",
-	"XODdUMqxueSyOpYtMPpv8jX7eVchLagmmjT6oIJSCetT4+Vp1tTQ8X03pc228IEmOtshpmoHyiHLdczW",
-	"TalFRhnvtqYuwfWgxmQJCS0VBAk4JNRA1yruEDYG2yOe0kFHHgz3xbmeIs00ai1fPJ970nf16jqKo1uQ",
-	"yor5+XgynmAN2rh6BYum0aPxZPwI7aDeoF468zQ7tvT0hDgvGEb9hn40y1Bk4NglAFG41qDrNJpGGVPa",
-	"g7R1B+xt15pmO6s28EEH5ltSfM7y1xKwzOeqjc7+xKc+TdfTiNP/5o5cm0M17wdYVSaIBF1KPgQOWrUA",
-	"mjrCNc5d2Lh3IC+yf9d6P/NiMvl87/N1bnoMvNPXR999HH1nYenboob5zHvwE6ecH58SPEZoJl384fgk",
-	"/xXKfRw9PgW28CVPNNuuM8ByfJvHjQDSNV7W9WQGr1qIvsTAG02lUTXte5WVkbVdnfaqAZo73hu4EO9+",
-	"bEKlZODqBf4F0svav1JuV/8aKyqPUCCtIn7ue3VOKT8V6e4LMFl4jX4f+u1alrD/Krzeuow8zPLhBcZ/",
-	"d363aOny6hDP72PfcJyh8zaqbhc5G3LIAmBEeZoZcBelMK9gTQHmJoZ0b5C/ONUgdLOSX0v3NrfEBljR",
-	"+sXojf5G1K5ubsd14gt3Re5Etrxj6X7QqWluWBoVXLn4cecqq/9qx2nN0iHjr0EHarbF8X3IaoacBc+V",
-	"fz1/4IBiHH88S02+Oz6pftX6n8WDfwb90XrQMNxZkwzp5bsrkrH1RlcmHR/vEVnG+BrTYpWJd7cQA/4T",
-	"smLLI2z2pvKHv31ma91XGOa74M5CI26/QWbsxcQhDsUO2jPrXGKtpNdftT2kyvXjHmzEtXmZLdMb4hoP",
-	"vd7ckC/trj/YDuZhF7NuUT1bCZmPUvdy2mnc1OqA/crOpXcpYujxfv9ixNe04eePjk+qH6f/Z/G4pZxj",
-	"O4+Nkd0CDm7Z844CdFx2P6Xn/h2NL6rujrOI6z/OQVPD+78JvdY+9FHan3nEGPTp/N7wHiXWqMy2Puu1",
-	"qYZyz9yuX46zNHzQZ/8V8lNwC/bje/KPdcYfZEfbYE/8f4CkegJtgTBjDnVxSSjfEfOFTWcwVWcu4yo7",
-	"PuOUJBsqFWgvM+taHSUQVUDCViyxK6QCXSBt/5UWfMWdAcc+x9+QYCQ143XkwisyISv65aW37wzL2cp9",
-	"X1jtpY+jOMLWwKCRryqcjCk7uz23D0zZ/TuJ4bDQ00qYjZuo3HNJ+lOtA8IZ3Gb0F7SI2L/b/18AAAD/",
-	"/w==",
+	"oOuVgQ2/jDhtqXKS3OLuw8CshMwRZgP+yOCgT7gaBuuTLPzV1e3VRmyxEEjTnHH1MISlVCDxsKe4JsXp",
+	"QXwPEsiW6U1sogvjt4WytR/c3UlvHH0YrcXIffmLEnz8mm7/6lgrlKCDrrinq+0Ej5NPnfrGjt932b0P",
+	"K1bF2ZFkw5QWchcTkaXWpZRK9xOpzlIetFy47M+4fzSMxTpPW3mXpx30xvkwviwd5PnMhF3JhvL1l2D6",
+	"oxbl81sT5yifalResD4POQxDVGwsX038MEV9LytT87yN22oVKkvOA6N8olq8uIdafHcig4Y2d9/lyGYA",
+	"JkP6MWiIi96k8qyGIgnlpFRtT8m6nRku9HbAW/6fLfAz859H48ejPzztqRH5q9z5RYQTF/TwMxDjDdQS",
+	"vI0P89vrRuW1XTorCI4/pmRhGGRBSq5ZRpgmwFM1JjaZiUGtTZEUEjABlIIxwiagrQT7d8oFdDP+wMUD",
+	"ZmWSUCl3hAtifnSJOyaN/Xk4nfEZH9XFx6mryTiXZBGTRcvxMF/1uDiLS7OMa2xY0LoFwpbxlT8Lv3Gz",
+	"YrKwnUJzhZRTdh0XFU7J4mq+ZRynP63/umF2QV7m4TSaZVOy6HXNzPi2B2a+Cz0ot4zrXjIonRLBsx1Z",
+	"YMC+GBtsYfrOksLm0Vy1K6c7QqVkt+Byc2Z9zNARIR1xW5nYfyE/8nAjiSXT8WqHgXcfR0/vN/zG7XLS",
+	"4A7vHZvZ6dfZx03CsG1Fd7URdTzyoOEVhbzSct1+5qosCiGNa5VSTRVoVxV8oB5OCXzQkp7i1YVicjI2",
+	"BvjrxNm9PHjPuZ64nzy3y+MnTgzloE2+RstJsTURjrSp59jWqH988/InYlU4USAZzZjCwgaG+y425A8W",
+	"s+huNrMSNqtlbIZSNrNyNosWDy8J5dVqGLMr4ZrZIG2pgUPy2maMJsnSZpG7iKYp1nto9iqQzk7Wv2Wu",
+	"3h312z1VezItevrDhsiBeap6ZFUAsYUx1zxgKRXI1vmnNZm1ld7hOlcBciTF1tnUU+pcR0R6f9BreDOQ",
+	"B/obprFplQlinDCtSMZWMCaLOsQ3lsdaLEJ5ShYmfpxXX0ggGmTOOM0ug59mPAfKVVvDCbuHre89wOq/",
+	"PbRh8HJQvT10TN7KS8XRryWUmIVoHGA/N1GlxhvAuoXvamxHS7YROJzNuwojPsrTGGuzxvHaUGWcL0hj",
+	"PLlzo1r+679JMqjjUf8zQvSWb31SHHdzvAJTj/UTpF6UZUsI8UCDxWBboL3T8NLC1Ffw0kJC2lURdzjv",
+	"plGyWRRHr6RIQClzcFeXX+4wSXEx+e77OIgzz588fnTxh8nvJ9/FSFt3ScKJ3bhasY/2cYVC+4thoVIW",
+	"QlWBd5cNGlAPE7Metw/O0qO36jJF1dlgxCzZQPIeUneRIQOrYFaMw0iXRjuE7tRg64JDWnvba62IYv8A",
+	"oyhxSLCaRXGd1WBc//67KLQidaFZw9qajZMyi3iULVWOF7Dh42fOPhBlW/ZDO+bTtQ1MF4CG9IO9Z0zj",
+	"5nVvxpbpTWit2kzTYfEhixhc2Tlg/bq50CF5ccUMs0JQyUBGfdfepLcoXPHycVZ95Ya2VQ7zZCSgsYfv",
+	"isuaDeNGTHzu71Nc/ub9fQLUcg1TZCXkpV/kaFprbNi5ML+1cGUFxsCB8mz/N7I+W/XJ9vLVv5V5TqXR",
+	"b0uqk83IWTE0rPYbWrCQAG7pXn3Y6GOsu3sqbpCJLLMHylndRnE9saDy1xJ0CMMgxxogfkaO/0HIvLfl",
+	"ocw0K6h0PZhWPFoqGnkMja8tnBqbO4uurVek3u/IMivhj7PIWOSqSmrH/N0Y671jmPmAcsbfdGgCjqli",
+	"C9IBYaw1W609loxb0nbjyAa4AyuaAYcVxpEuLu+cp9uPzyDHjWQ2B41rVdKRSr+PbDidafM7rhFvoPU1",
+	"px/mWrwHrqLp4/OL+Ov14MeRGWlEt5QQTSfd7qcP9irgnBbMwth/VvzJtg5ysqhmLer+QuBpIVirKBSp",
+	"96Nq6Mgu3sMONQhLqmBeyqwfgpcF8KvrEfpjmi0zIGY8+fn1C+w37UIVgrLRulDTszNasLFF+zgR+dnt",
+	"eR9IPsH6Ka+0RYnfrZ/THakUJSYQ2pxgaV95EOd9BtxxRm9pxG5iBvRK4QAzHWmQD3jthFbHN3aoi/u3",
+	"Qr7vLSY+EzwppQSu6zuOeJWxOkdMxC1IybCMrDfNuZyJCPF2DGsdqRjEn4nqcLDrfbkki7s7TKDv9wtS",
+	"ZDSBjciwk9Z6S2hebdQaembHBO8I4gO5PAiu2Q+x1MzotHVWmY6LXg/VuwDXKVP06JQWV/TpxrDrtd9n",
+	"YXWlB9IpAVb7+KdegaCZBJrumqsQM+5uHNjbrL4C9mMHWXKsfNT38myVrpVX89qYTmxOam52HGsrQvQE",
+	"rUTBN33uR3OUSoWcdvuj6kLzLMLdneXt/T6Kh21Pu9z10XaHbCArVmVGTEysNLVGILQ74yef3fJUCuPb",
+	"sjwI1SdYnjYx++ApFchPV18Bl3yaBRRf0uwNG7weDv7mjB1uGRg7pr+kkauwFRi5Abs1ILj3tlTHLdT4",
+	"yafaKI8fQ4j6zFdLiE61Z29qxujPq1sdzRQaGtcd42LTQFemkLLEBcuVZgjj1GB4B+EeMD+wrH7doQqd",
+	"adYNnCsDYo+I5nFBszAPYOd9VkgHum4/4uo8tf0BZAl6C1jYcTyCRQpKHPd8u3cKXxvtZyTeCRUHVT/d",
+	"UPder6TIybnRDeeTcaVmqzcZbI2q/nha87XeSFBG5UfTJ03VyK7xCXcPkbCHbx7aPUJmcTnzz3HrsA3B",
+	"SXcOLQ99YzcOa874SDboo/O/yWV479x90G7YegNKW7J2yrudoq2Htt7b52I7sFjfWp/nNrxHtp5aEHIr",
+	"1RjMLMWt4RKmsKIN6pIwTTIGqlaJi/p8rnJbYy+85vfkmE2tLiU2+PIp0YH8HrcXg17WzolfcnCdpVZa",
+	"/SJr50WbL91x3n3uZuCSGsayG1oUwNsdsYdgO9q0M3SbAz0qW3iuiu25uIXUqIsHXBimwJeqKg8Tn/Vy",
+	"M6DdHH7gcoeHqd5SFRs69af3AXfbGww+ICkl07s3RqAsTZZAJcirsk+bLa7cc0+I8Cl5imOJvatx8/LP",
+	"z2/+8vz1/OrV9fy/n//d3tpY1G9eYYEQJzTAmTDNPvPE+EocfVavCjtrI38j1raMeXVNrl5dxyijdb2v",
+	"GY7ej98CWyqYzviLF38dUTWiI5vmw5Yx+1CGqzXHTl8IWV+ttz5flSEwMYbrVHrha/UZn/Ebo1hSkZS5",
+	"CVLwGTnGNWUcUrLckY2B1YTY2h1iZABUY3KtyUpkmdjW98VuWYoXE7ZMgivSzPgDe68S352LifEQVFwx",
+	"cSJSUA/JssR9t5JpDZwo4XI82DuVaBtkv7q272ZRbVSifd2LbDdmiyDBAzTLdkQBT5VrUvVbWivlglEO",
+	"Pifi+rZQVZMHi05/wuIh2W6EAr+Vdi1FWVj0YOqJBF20MWFcaaCp3W2BKaQFfsiykShsq5XbuSY6yF0D",
+	"pQUqpzrZgDLr5wLvolKOzSaX1bFswdF/A7DZz7t6aUE10aXRBxWUSlgfGy9rs6amju/JKW22hQ800dkO",
+	"MVU7VA5ZruO2bmotMsp4t7V1Ca6HNSZLSGipIEjIIaEGul5xh7Cx2B7xlI478mC4j871GGmmUWv54vnc",
+	"k76rV9dRHN2CVFbMz8eT8QRr0sb1K1g0jR6NJ+NHaBf1BvXSmafpscWnJ+R5wTALYOhHswxFBo5dIhCF",
+	"axW6TqNplDGlPUhbd87edq1rtrNqAx+QYL5lxeczfy0By36u+ujsT3zqU3g9jTn9b/zItTlU816BVWWC",
+	"SNCl5EPgoFULoKkjXuPshY19B/Ik+3et9zovJpPP9x5g56bIwLuAffTdx9F3Fpa+LWqYz7wHRnHK+fEp",
+	"weOHZtLFH45P8l+93MfR41NgC18ORbPtOgUsx7d53AggXePlYE9m8KqG6EsUvNFUGlXTvsdZGVnb9Wmv",
+	"KqC5472BDPHu4yZUSgaufuBfWL2s/SvldvWvzaLyCAXSKuLnvpfnlPJTke6+AJOF1/b3oR9v3Mr9V+H1",
+	"1uXnYZYPL0z+u/O7RUuXV4d4fh/7huMMnbdRdTvJ2ZBDFgAjzNPMgLtohXkGawowVzGke4N8xqkGoZul",
+	"/Fq6t7llNsCK1i9Gb/Q3onZ1c7uuE1+4K3YnsuUdS/eDTk1zQ9Oo4MrFjztXY/1XQk5rng4Zfw06ULMt",
+	"ju9DVjPkLHge/ev5AwcU4/jjWWry3fFJ9Sva/ywe/DPoj9aDhuHOmmRIL99dkYytN7oy6fhYkMgyxteY",
+	"JqtMvLvFGPCfkBVbHmGzN5U//O0zW+v+wjDfBXcYGnH7DTJjLyYOcSh21J5Z5xJrJ73+qu0pVa4/92Bj",
+	"rs3LbJneENeI6PXqhnxpd/3BdjQPu5h1y+rZSsh8lLqX2k7jplZH7Fd2Lr1LEkP/WIB/UeJr2vDzR8cn",
+	"1Y/h/7N43FLOsZ3HxshuAQe37HlHATouu5/Sc/9uxxdVd8dZxPUj56Cp4f3fhF5rH/oo7c88Ygz6dH6v",
+	"eI8Sa1RmW5/12lRDuWdu1y/HWRo+6LP/CvkpuDX78T36xzrlD7Kjbbgn/j94Uj25tkCYMYe6uCSU74j5",
+	"wqYzmKozl3GVHZ9xSpINlQq0l5l1rY8SiCogYSuW2BVSgS6Qtv8qDL4az4Bj3+NvSDCSmvE6cuEVmZAV",
+	"/fLS23eG5Wwlvy+s9tLHURxhq2DQ2FcVTsaUnd2e2wet7P6dxHBY6GklzMZNVO65JP2p1gHhDG43+gta",
+	"ROzf7f8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -478,29 +478,64 @@ func TestSuccessWithUndecodableBody(t *testing.T) {
 	mustContain(t, err.Error(), `GET /evaluation/eval-x: decode 200 response (Content-Type "text/html")`)
 }
 
-func TestRedirectToAnotherHostDropsTheKey(t *testing.T) {
-	var otherAuth []string
+func TestRedirectToAnotherHostIsNotFollowed(t *testing.T) {
 	var mu sync.Mutex
-	other := newServerNoChecks(t, func(w http.ResponseWriter, r *http.Request) {
+	otherCalls := 0
+	other := newServerNoChecks(t, func(w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
-		otherAuth = append(otherAuth, r.Header.Get("Authorization"))
+		otherCalls++
 		mu.Unlock()
 		writeJSON(w, 200, fixture(t, "documented_job.json"))
 	})
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect) //nolint:gosec // a test server
+		http.Redirect(w, r, other.URL+r.URL.Path+"?k="+testKey, http.StatusTemporaryRedirect) //nolint:gosec // a test server
 	})
-	job, err := newClient(t, s).Retrieve(ctxT(t), "eval-1234aedf")
-	if err != nil {
-		t.Fatal(err)
+	_, err := newClient(t, s).Retrieve(ctxT(t), "eval-1234aedf")
+	var apiErr *wrappers.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("err = %v, want the 307 as an APIError", err)
 	}
-	if job.ID != "eval-1234aedf" {
-		t.Errorf("ID = %q", job.ID)
+	if strings.Contains(err.Error(), testKey) {
+		t.Errorf("the key appears in %q", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(otherAuth) != 1 || otherAuth[0] != "" {
-		t.Errorf("the other host got Authorization %q", otherAuth)
+	if otherCalls != 0 {
+		t.Errorf("the other host got %d requests", otherCalls)
+	}
+}
+
+func TestRedirectOfACreateIsNotFollowed(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/v1/evaluation/elsewhere", http.StatusTemporaryRedirect) //nolint:gosec // a test server
+	})
+	_, err := newClient(t, s).Create(ctxT(t), wrappers.CompareRequest{
+		Judge:  wrappers.Judge{Model: "m", SystemTemplate: "t"},
+		ModelA: wrappers.Column("a"), ModelB: wrappers.Column("b"), InputFileID: "file-1",
+	})
+	var apiErr *wrappers.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("err = %v, want the 307 as an APIError", err)
+	}
+}
+
+func TestTransportErrorsHideTheRedirectURL(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("k") != "" {
+			// Same origin, so it is followed; then the connection drops.
+			hj, _ := w.(http.Hijacker)
+			conn, _, _ := hj.Hijack()
+			_ = conn.Close()
+			return
+		}
+		http.Redirect(w, r, r.URL.Path+"?k="+testKey, http.StatusFound) //nolint:gosec // a test server
+	})
+	_, err := newClient(t, s, wrappers.WithMaxRetries(0)).Retrieve(ctxT(t), "eval-1234aedf")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(err.Error(), testKey) || strings.Contains(err.Error(), "?k=") {
+		t.Errorf("the redirect URL appears in %q", err)
 	}
 }
 

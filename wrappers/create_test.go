@@ -162,7 +162,13 @@ func TestValidationRules(t *testing.T) {
 		{"valid classify", okClassify(func(*wrappers.ClassifyRequest) {}), nil},
 		{"valid score", okScore(func(*wrappers.ScoreRequest) {}), nil},
 		{"valid compare", okCompare(func(*wrappers.CompareRequest) {}), nil},
-		{"valid compare without models", okCompare(func(r *wrappers.CompareRequest) { r.ModelA, r.ModelB = nil, nil }), nil},
+		{"compare without models", okCompare(func(r *wrappers.CompareRequest) { r.ModelA, r.ModelB = nil, nil }), []string{
+			"parameters.model_a: is required for a compare job: a column of the input file or a model",
+			"parameters.model_b: is required for a compare job: a column of the input file or a model",
+		}},
+		{"external judge without base URL", okCompare(func(r *wrappers.CompareRequest) {
+			r.Judge.ModelSource, r.Judge.ExternalAPIToken = wrappers.ModelSourceExternal, "tok"
+		}), []string{`parameters.judge.external_base_url: is required when model_source is "external"`}},
 		{"score threshold at the bounds", okScore(func(r *wrappers.ScoreRequest) { r.PassThreshold = 10 }), nil},
 		{"judge temperature 0 and 2", okCompare(func(r *wrappers.CompareRequest) { r.Judge.Temperature = wrappers.Float64(2) }), nil},
 		{"external judge", okCompare(func(r *wrappers.CompareRequest) {
@@ -320,6 +326,8 @@ func TestValidationRules(t *testing.T) {
 			[]string{
 				"parameters.judge.model: is required",
 				"parameters.judge.system_template: is required",
+				"parameters.model_a: is required for a compare job: a column of the input file or a model",
+				"parameters.model_b: is required for a compare job: a column of the input file or a model",
 				"parameters.input_data_file_path: is required: the id of the uploaded input file",
 			},
 		},

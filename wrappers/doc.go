@@ -24,6 +24,16 @@
 //     map[yes:10 no:0].
 //   - [Client.Wait] polls the light status endpoint with backoff until the job ends, and returns a
 //     [*JobFailedError] for jobs that end in error or user_error.
+//   - [CheckInputFile] checks an input file before it costs anything (UTF-8, one JSON object per line,
+//     the same fields on every line, every field used by the job's templates or columns), naming the
+//     file, line and field; [Client.UploadFile] runs that check, then streams the file from disk
+//     with purpose eval.
+//   - [Client.ResultRows] and [Client.JobResultRows] stream a job's per-row results as an
+//     iter.Seq2 with bounded memory; [Client.CheckJobRows] adds them up and reports any
+//     disagreement with the job's own results.
+//
+// Tests can run the client against the project's in-memory API instead of a mock:
+// httptest.NewServer(api.NewHandler()) from package github.com/evalkit/together-evals/api.
 //
 // A [*Client] is safe for concurrent use.
 package wrappers

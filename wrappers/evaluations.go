@@ -95,12 +95,9 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]*Job, error) {
 // the given source; "" or [ModelSourceAll] lists every source.
 func (c *Client) Models(ctx context.Context, source ModelSource) ([]string, error) {
 	var params generated.ListEvaluationModelsParams
-	switch source {
-	case "":
-	case ModelSourceAll, ModelSourceServerless, ModelSourceDedicated, ModelSourceExternal:
-		s := generated.ModelSourceFilter(source)
-		params.ModelSource = &s
-	default:
+	if filter := generated.ModelSourceFilter(source); filter.Valid() {
+		params.ModelSource = &filter
+	} else if source != "" {
 		return nil, fmt.Errorf("wrappers: models: %w", &ValidationError{
 			Field:   "model_source",
 			Problem: fmt.Sprintf("must be one of all, serverless, dedicated, external, got %q", string(source)),

@@ -11,14 +11,15 @@ import (
 // they are not terminal.
 type Status string
 
-// The statuses of the API. Completed, Error and UserError are terminal.
+// The statuses of the API (the spec's EvaluationStatus enum). Completed, Error and UserError are
+// terminal.
 const (
-	StatusPending   Status = "pending"
-	StatusQueued    Status = "queued"
-	StatusRunning   Status = "running"
-	StatusCompleted Status = "completed"
-	StatusError     Status = "error"
-	StatusUserError Status = "user_error"
+	StatusPending   = Status(generated.EvaluationStatusPending)
+	StatusQueued    = Status(generated.EvaluationStatusQueued)
+	StatusRunning   = Status(generated.EvaluationStatusRunning)
+	StatusCompleted = Status(generated.EvaluationStatusCompleted)
+	StatusError     = Status(generated.EvaluationStatusError)
+	StatusUserError = Status(generated.EvaluationStatusUserError)
 )
 
 // Done reports whether s is terminal: completed, error or user_error. It is false for a status this
@@ -32,22 +33,16 @@ func (s Status) Succeeded() bool { return s == StatusCompleted }
 func (s Status) Failed() bool { return s == StatusError || s == StatusUserError }
 
 // Known reports whether s is one of the statuses above.
-func (s Status) Known() bool {
-	switch s {
-	case StatusPending, StatusQueued, StatusRunning, StatusCompleted, StatusError, StatusUserError:
-		return true
-	}
-	return false
-}
+func (s Status) Known() bool { return generated.EvaluationStatus(s).Valid() }
 
 // JobType is the kind of evaluation. Types this package does not know decode as they are.
 type JobType string
 
-// The job types of the API.
+// The job types of the API (the spec's EvaluationType enum).
 const (
-	TypeClassify JobType = "classify"
-	TypeScore    JobType = "score"
-	TypeCompare  JobType = "compare"
+	TypeClassify = JobType(generated.EvaluationTypeClassify)
+	TypeScore    = JobType(generated.EvaluationTypeScore)
+	TypeCompare  = JobType(generated.EvaluationTypeCompare)
 )
 
 // StatusUpdate is one change in a job's status history.

@@ -2,6 +2,7 @@ package wrappers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -149,8 +150,18 @@ func TestSecretPrintsRedacted(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("x", "token", sec)
+	// Inside a struct, through slog's JSON handler and encoding/json.
+	req := wrappers.CompareRequest{Judge: j}
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "request", req)
 	if strings.Contains(logs.String(), "sk-external") {
 		t.Errorf("slog prints the secret: %s", logs.String())
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "sk-external") || !strings.Contains(string(b), "[REDACTED]") {
+		t.Errorf("json.Marshal prints the secret: %s", b)
 	}
 	if string(sec) != "sk-external-123" {
 		t.Error("the value is lost")

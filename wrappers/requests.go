@@ -13,10 +13,10 @@ type ModelSource string
 // The model sources. An empty ModelSource in a [Judge] or [Model] means serverless.
 // ModelSourceAll is only a filter for [Client.Models].
 const (
-	ModelSourceServerless ModelSource = "serverless"
-	ModelSourceDedicated  ModelSource = "dedicated"
-	ModelSourceExternal   ModelSource = "external"
-	ModelSourceAll        ModelSource = "all"
+	ModelSourceServerless = ModelSource(generated.ModelSourceServerless)
+	ModelSourceDedicated  = ModelSource(generated.ModelSourceDedicated)
+	ModelSourceExternal   = ModelSource(generated.ModelSourceExternal)
+	ModelSourceAll        = ModelSource(generated.ModelSourceFilterAll)
 )
 
 // CreateRequest is a request to create an evaluation job: a [ClassifyRequest], [ScoreRequest] or

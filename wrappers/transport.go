@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -60,10 +61,11 @@ func newHTTPClient(cfg *config, base *url.URL) *http.Client {
 		if len(via) >= maxRedirects {
 			return errTooManyRedirects
 		}
-		// net/http drops Authorization on a redirect to another domain, but keeps it for
-		// subdomains and for a switch from https to http. Keep it only on the base's origin.
-		if !sameOrigin(base, req.URL) {
-			req.Header.Del("Authorization")
+		// A redirect is followed only for a read and only on the base URL's origin: anything else
+		// (a create's body, the key) could end up somewhere the user never named. The redirect
+		// answer itself is returned instead, and becomes an *APIError.
+		if via[0].Method != http.MethodGet || !sameOrigin(base, req.URL) {
+			return http.ErrUseLastResponse
 		}
 		if userCheck != nil {
 			return userCheck(req, via)
@@ -79,6 +81,8 @@ type doer struct {
 	retrying *retryablehttp.Client
 	direct   *http.Client
 	logger   *slog.Logger
+	// redact removes the API key from a text; nil when there is nothing to remove.
+	redact func(string) string
 }
 
 // methodKey carries the request's method to the retry policy, which sees only the context.
@@ -111,7 +115,16 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 			}
 		},
 	}
-	return &doer{retrying: rc, direct: hc, logger: logger}
+	d := &doer{retrying: rc, direct: hc, logger: logger}
+	if key := cfg.key; key != nil {
+		d.redact = func(s string) string {
+			if k := key(); k != "" {
+				return strings.ReplaceAll(s, k, redacted)
+			}
+			return s
+		}
+	}
+	return d
 }
 
 // Do sends req, retrying where the policy allows.
@@ -131,6 +144,9 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		resp, err = d.retrying.Do(rreq) //nolint:bodyclose // the caller closes it
 	}
+	if err != nil {
+		err = d.sanitize(err)
+	}
 	if d.logger.Enabled(req.Context(), slog.LevelDebug) {
 		attrs := []slog.Attr{
 			slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
@@ -146,6 +162,37 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// sanitize keeps URLs out of transport errors: net/http names the URL it failed on, which may be
+// a redirect target carrying credentials in its query. The URL in a *url.Error is cut down to its
+// scheme, host and path, and the API key is redacted from what remains.
+func (d *doer) sanitize(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+		} else {
+			ue.URL = "(unparsable URL)"
+		}
+	}
+	if d.redact != nil {
+		msg := err.Error()
+		if clean := d.redact(msg); clean != msg {
+			return &redactedError{msg: clean, err: err}
+		}
+	}
+	return err
+}
+
+// redactedError is an error whose text had the API key removed; errors.Is and errors.As still see
+// the original.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // giveUp is retryablehttp's ErrorHandler, called when the policy stops: it hands back the last
 // answer when retries ran out on a retryable status (so that it becomes an *APIError), and

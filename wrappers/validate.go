@@ -97,6 +97,12 @@ func (r ScoreRequest) Validate() error {
 func (r CompareRequest) Validate() error {
 	var p problems
 	r.Judge.check(&p, "parameters.judge")
+	if r.ModelA == nil {
+		p.add("parameters.model_a", "is required for a compare job: a column of the input file or a model")
+	}
+	if r.ModelB == nil {
+		p.add("parameters.model_b", "is required for a compare job: a column of the input file or a model")
+	}
 	checkTarget(&p, "parameters.model_a", r.ModelA)
 	checkTarget(&p, "parameters.model_b", r.ModelB)
 	if a, ok := r.ModelA.(Column); ok {
@@ -160,7 +166,9 @@ func checkSource(p *problems, field string, s ModelSource, hasToken bool, baseUR
 			p.add(field+".external_base_url", "is only used with model_source %q", ModelSourceExternal)
 		}
 	case ModelSourceExternal:
-		if baseURL != "" {
+		if baseURL == "" {
+			p.add(field+".external_base_url", "is required when model_source is %q", ModelSourceExternal)
+		} else {
 			u, err := url.Parse(baseURL)
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				p.add(field+".external_base_url", "must be an absolute http(s) URL, got %q", baseURL)

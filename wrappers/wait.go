@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"time"
 )
 
@@ -14,6 +16,9 @@ const (
 	DefaultWaitFirstInterval = time.Second
 	DefaultWaitMaxInterval   = 30 * time.Second
 	DefaultWaitMultiplier    = 1.5
+	// DefaultWaitMaxFailedPolls is how many polls in a row may fail with a transient error (after
+	// the client's own retries) before Wait gives up.
+	DefaultWaitMaxFailedPolls = 5
 )
 
 // WaitOptions tunes [Client.Wait]. The zero value uses the defaults.
@@ -26,6 +31,10 @@ type WaitOptions struct {
 	Multiplier float64
 	// Timeout bounds the whole wait; 0 means no limit besides the context's.
 	Timeout time.Duration
+	// MaxFailedPolls is how many polls in a row may fail with a transient error (a connection
+	// error, 408, 429 or 5xx that outlasted the client's retries) before Wait gives up; the next
+	// poll follows the usual schedule (default 5; a negative value gives up at the first one).
+	MaxFailedPolls int
 	// OnChange, if set, is called with the job's status each time it changes, the first status
 	// seen included, on the goroutine that called Wait.
 	OnChange func(Status)
@@ -39,7 +48,9 @@ var errWaitTimeout = errors.New("wrappers: wait timeout")
 // returns the job together with a [*JobFailedError] carrying the reason. Cancelling ctx (or
 // reaching opts.Timeout) returns at once with an error wrapping the context's error.
 //
-// Failed polls are retried by the client's retry policy; an error that outlasts it ends the wait.
+// Failed polls are retried by the client's retry policy; a transient error that outlasts it is
+// tolerated up to opts.MaxFailedPolls times in a row, and any other error (not found,
+// unauthorized, ...) ends the wait at once.
 func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, error) {
 	if err := checkID("evaluation", id); err != nil {
 		return nil, err
@@ -63,11 +74,21 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 		return fmt.Errorf("wrappers: wait for %q (last status %q): %w", id, last, ctx.Err())
 	}
 	interval := opts.FirstInterval
+	failed := 0
 	for {
 		st, err := c.Status(ctx, id)
 		if err != nil {
-			return nil, stop(err)
+			if failed++; failed > opts.MaxFailedPolls || !transient(err) || ctx.Err() != nil {
+				return nil, stop(err)
+			}
+			c.logger.LogAttrs(ctx, slog.LevelWarn, "wrappers: wait: poll failed; polling on",
+				slog.String("id", id), slog.Int("failed_in_a_row", failed), slog.String("error", err.Error()))
+			if err := c.sleep(ctx, interval); err != nil {
+				return nil, stop(err)
+			}
+			continue
 		}
+		failed = 0
 		if st.Status != last {
 			last = st.Status
 			if opts.OnChange != nil {
@@ -97,8 +118,35 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 		if err := c.sleep(ctx, interval); err != nil {
 			return nil, stop(err)
 		}
-		interval = min(time.Duration(float64(interval)*opts.Multiplier), opts.MaxInterval)
+		interval = nextInterval(interval, opts.Multiplier, opts.MaxInterval)
 	}
+}
+
+// nextInterval grows d by m, capped at limit (computed in float64, so it cannot overflow).
+func nextInterval(d time.Duration, m float64, limit time.Duration) time.Duration {
+	if next := float64(d) * m; next < float64(limit) {
+		return time.Duration(next)
+	}
+	return limit
+}
+
+// transient reports whether a failed poll may succeed later: a transport error, or an answer the
+// retry policy retries (408, 429, 5xx). Context errors are not transient.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.StatusCode {
+		case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	var idErr *InvalidIDError
+	return !errors.As(err, &idErr)
 }
 
 // fill applies the defaults and checks the options.
@@ -111,6 +159,9 @@ func (o *WaitOptions) fill() error {
 	}
 	if o.Multiplier == 0 {
 		o.Multiplier = DefaultWaitMultiplier
+	}
+	if o.MaxFailedPolls == 0 {
+		o.MaxFailedPolls = DefaultWaitMaxFailedPolls
 	}
 	var p problems
 	if o.FirstInterval < 0 {

@@ -307,3 +307,70 @@ func TestWaitOptionsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitRidesOverFailedPolls: a burst of 503s longer than the client's retries does not end a
+// wait; a longer one does, after MaxFailedPolls polls in a row.
+func TestWaitRidesOverFailedPolls(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		failing   int // status requests answered 503 before the job is reported completed
+		wantErr   bool
+		wantPolls int // status requests that arrived
+	}{
+		// 3 attempts per poll (2 retries): 9 failing requests are 3 failed polls.
+		{"short burst", 9, false, 10},
+		// 5 failed polls are tolerated, the 6th in a row ends the wait: 18 requests.
+		{"outage", 1000, true, 18},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			polls := 0
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				mu.Lock()
+				defer mu.Unlock()
+				if strings.HasSuffix(r.URL.Path, "/status") {
+					polls++
+					if polls <= tc.failing {
+						w.WriteHeader(http.StatusServiceUnavailable)
+						_, _ = w.Write([]byte(`{"error":{"message":"busy","type":"server_error"}}`))
+						return
+					}
+					_, _ = w.Write([]byte(statusJSON(StatusCompleted)))
+					return
+				}
+				_, _ = w.Write([]byte(jobJSON(StatusCompleted, "null")))
+			}))
+			defer ts.Close()
+			c, err := NewClient(WithAPIKey("k"), WithBaseURL(ts.URL+"/v1"), WithRetryWaitBounds(time.Millisecond, 2*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.sleep = (&fakeClock{}).sleep
+			job, err := c.Wait(context.Background(), "eval-1", WaitOptions{})
+			if tc.wantErr {
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable {
+					t.Fatalf("err = %v, want the 503", err)
+				}
+			} else if err != nil || job == nil || !job.Succeeded() {
+				t.Fatalf("job %v, err %v", job, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if polls != tc.wantPolls {
+				t.Errorf("%d status requests, want %d", polls, tc.wantPolls)
+			}
+		})
+	}
+}
+
+func TestWaitIntervalNeverOverflows(t *testing.T) {
+	d := time.Duration(1 << 62)
+	if got := nextInterval(d, 100, time.Duration(1<<63-1)); got <= 0 {
+		t.Fatalf("next interval = %v", got)
+	}
+	if got := nextInterval(time.Second, 1.5, 30*time.Second); got != 1500*time.Millisecond {
+		t.Fatalf("next interval = %v", got)
+	}
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/evalkit/together-evals/api"
+)
+
+// externalToken is the token of an external judge, read from the environment variable named by
+// --judge-token-env: it must not be printed either.
+const externalToken = "sk-external-TOKEN-never-shown-42"
+
+// TestKeyNeverPrinted runs every command, on its success and error paths, with --debug and
+// without, and checks that neither the API key nor an external token appears in any output.
+func TestKeyNeverPrinted(t *testing.T) {
+	srv := startTickingAPI(t)
+	refusing := startAPI(t, api.WithAPIKeys("another-key"))
+	fixtures := startFixtures(t, fixtureRoutes(t))
+	input := writeFile(t, "qa.jsonl", qaData)
+	bad := writeFile(t, "bad.jsonl", `{"question": "q", "answer": "a", "extra": 1}`+"\n")
+
+	setupCLI := newCLI(t, srv.URL)
+	id := createdID(t, setupCLI.mustRun(0, append(classifyArgs, "--input", input, "--wait")...))
+
+	external := append(classifyArgs[:len(classifyArgs):len(classifyArgs)],
+		"--judge-source", "external", "--judge-base-url", "https://judge.example/v1", "--judge-token-env", "JUDGE_TOKEN")
+	runs := [][]string{
+		{"get", id},
+		{"get", id, "-o", "json"},
+		{"status", id},
+		{"status", id, "-o", "json"},
+		{"list"},
+		{"list", "-o", "json"},
+		{"models"},
+		{"wait", id},
+		{"results", id},
+		{"results", id, "-o", "json"},
+		append(classifyArgs, "--input", input, "--wait"),
+		append(external, "--input", input, "--wait"),
+		append(external, "--input", input, "-o", "json"),
+		{"files", "upload", input},
+		{"check", input},
+		// Error paths.
+		{"get", "eval-nope"},
+		{"wait", "eval-nope"},
+		{"results", "eval-nope"},
+		{"files", "get", "file-nope"},
+		append(classifyArgs, "--input", bad),
+		append(classifyArgs, "--input-file-id", "file-nope"),
+		{"get", ".."},
+		{"list", "--limit", "0"},
+		{"frobnicate"},
+		{"--base-url", "http://example.com/v1", "list"},
+	}
+	check := func(where string, r result) {
+		t.Helper()
+		for _, secret := range []string{testKey, "DO-NOT-PRINT", externalToken} {
+			if strings.Contains(r.stdout, secret) || strings.Contains(r.stderr, secret) {
+				t.Errorf("%s printed a secret (%q):\n%s", where, secret, r)
+			}
+		}
+	}
+	for _, base := range []string{srv.URL, refusing.URL, fixtures.URL} {
+		for _, args := range runs {
+			for _, debug := range []bool{false, true} {
+				c := newCLI(t, base)
+				c.env["JUDGE_TOKEN"] = externalToken
+				a := args
+				if debug {
+					a = append([]string{"--debug"}, args...)
+				}
+				check(base+" evals "+strings.Join(a, " "), c.run(a...))
+			}
+		}
+	}
+	// The fixture with a token in its parameters, and a failed job.
+	for _, args := range [][]string{{"get", "eval-hostile"}, {"get", "eval-hostile", "-o", "json"}, {"get", "eval-failed", "--debug"}} {
+		check("evals "+strings.Join(args, " "), newCLI(t, fixtures.URL).run(args...))
+	}
+	// The demo and serve print a key, but only their own demo key.
+	c := newCLI(t, "")
+	c.setup = func(a *app) {
+		a.serverOpts = []api.Option{api.WithPhaseDurations(0, 0, 0)}
+	}
+	check("evals --debug demo", c.run("--debug", "demo"))
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evalkit/together-evals/wrappers"
+)
+
+// waitCmd is `evals wait ID`: follow a job to its end.
+func (a *app) waitCmd() *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "wait ID",
+		Short: "Follow a job until it ends, then show it",
+		Long: `Follow a job until it ends (completed, error or user_error), then print it as
+'evals get' does. On a terminal a one-line live display on stderr shows its status
+and the time waited; elsewhere one line is printed per status change.
+
+It exits with 1 if the job ends in error or user_error, printing the reason, and
+with 130 if interrupted (the job keeps running).`,
+		Example: `  evals wait eval-1234aedf
+  evals wait eval-1234aedf --timeout 30m -o json > job.json`,
+		Args:              exactArgs("ID"),
+		ValidArgsFunction: a.completeJobIDs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout < 0 {
+				return usagef("--timeout: must not be negative, got %s", timeout)
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return a.waitAndPrint(cmd.Context(), c, args[0], a.wait, timeout)
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long, e.g. 30m (0: wait until the job ends)")
+	return cmd
+}
+
+// waitAndPrint follows the job with progress on stderr, then prints it to stdout, failed or not,
+// and returns the error that decides the exit code.
+func (a *app) waitAndPrint(ctx context.Context, c *wrappers.Client, id string, opts wrappers.WaitOptions, timeout time.Duration) error {
+	p := a.newProgress(id)
+	opts.Timeout = timeout
+	opts.OnChange = p.change
+	p.begin()
+	job, err := c.Wait(ctx, id, opts)
+	p.end(job, err)
+	if job != nil {
+		if perr := a.printJob(job); perr != nil && err == nil {
+			return perr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("wait %s: %w", id, err)
+	}
+	return nil
+}
+
+// spinner is the frames of the live progress display.
+var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// progress reports a job's status on stderr while it is waited for: a live line redrawn in place
+// on a terminal, one line per status change elsewhere.
+type progress struct {
+	w     io.Writer
+	st    style
+	id    string
+	live  bool
+	now   func() time.Time
+	tick  time.Duration
+	start time.Time
+
+	mu     sync.Mutex
+	status wrappers.Status
+	frame  int
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+func (a *app) newProgress(id string) *progress {
+	return &progress{
+		w: a.stderr, st: a.errStyle(), id: clean(id), live: a.isTerminal(a.stderr),
+		now: a.now, tick: a.progressTick,
+	}
+}
+
+// begin starts the clock and, on a terminal, the redraw loop.
+func (p *progress) begin() {
+	p.start = p.now()
+	if !p.live {
+		return
+	}
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(p.tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				p.frame++
+				p.draw()
+				p.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// change is the OnChange callback of Wait.
+func (p *progress) change(s wrappers.Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = s
+	if p.live {
+		p.draw()
+		return
+	}
+	msgf(p.w, "%s: %s (%s)\n", p.id, p.st.status(s), formatDuration(p.now().Sub(p.start).Truncate(time.Second)))
+}
+
+// draw redraws the live line; p.mu is held.
+func (p *progress) draw() {
+	status := "waiting"
+	if p.status != "" {
+		status = p.st.status(p.status)
+	}
+	msgf(p.w, "\r\x1b[K%s %s %s  %s", p.st.dim(spinner[p.frame%len(spinner)]), p.id, status,
+		p.st.dim(formatDuration(p.now().Sub(p.start).Truncate(time.Second))))
+}
+
+// end stops the display and leaves a last line: how the job ended, or what stopped the wait.
+func (p *progress) end(job *wrappers.Job, err error) {
+	if p.live {
+		close(p.stop)
+		<-p.done
+		msgf(p.w, "\r\x1b[K")
+	}
+	elapsed := formatDuration(p.now().Sub(p.start).Truncate(time.Second))
+	switch {
+	case job != nil && p.live:
+		msgf(p.w, "%s: %s (%s)\n", p.id, p.st.status(job.Status), elapsed)
+	case errors.Is(err, context.Canceled):
+		msgf(p.w, "Stopped waiting after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
+	case errors.Is(err, context.DeadlineExceeded):
+		msgf(p.w, "Gave up after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
+	}
+}

@@ -1,0 +1,168 @@
+package wrappers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+	"unicode/utf8"
+)
+
+// oracleInputOK decides, with encoding/json and none of CheckInput's code,
+// whether data passes the structural rules: no BOM, valid UTF-8, every line
+// one JSON object with at least one field, every row with the fields of the
+// first.
+func oracleInputOK(data []byte) bool {
+	if bytes.HasPrefix(data, utf8BOM) {
+		return false
+	}
+	var first map[string]bool
+	rows := 0
+	lines := bytes.Split(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1] // the newline after the last line ends it; no line follows
+	}
+	for _, line := range lines {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(bytes.Trim(line, " \t\r\n")) == 0 {
+			return false // a blank line
+		}
+		if !utf8.Valid(line) {
+			return false
+		}
+		trimmed := bytes.TrimLeft(line, " \t\r\n")
+		if trimmed[0] != '{' {
+			return false
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(line, &m); err != nil {
+			return false
+		}
+		keys := map[string]bool{}
+		for k := range m {
+			keys[k] = true
+		}
+		if first == nil {
+			if len(keys) == 0 {
+				return false
+			}
+			first = keys
+		} else if !maps.Equal(first, keys) {
+			return false
+		}
+		rows++
+	}
+	return rows > 0
+}
+
+func FuzzCheckInput(f *testing.F) {
+	f.Add([]byte("{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"c\", \"response\": \"d\"}\n"))
+	f.Add([]byte("{\"a\": 1}\n[1]\n{\"b\": 2}\r\n\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := InputCheckOptions{
+			Templates: []InputTemplate{{Name: "judge", Text: "{{ prompt }} {% for m in messages %}{{ m.x }}{% endfor %}"}},
+			Columns:   []InputColumn{{Param: "model_to_evaluate", Name: "response"}},
+		}
+		for _, o := range []InputCheckOptions{{}, opts} {
+			report, err := CheckInput(context.Background(), bytes.NewReader(data), "data.jsonl", o)
+			if report == nil {
+				t.Fatal("nil report")
+			}
+			if report.Bytes != int64(len(data)) {
+				t.Fatalf("report.Bytes %d, input %d", report.Bytes, len(data))
+			}
+			var ie *InputError
+			if err != nil && !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an *InputError", err)
+			}
+			if ie != nil {
+				if ie.Total < len(ie.Problems) || len(ie.Problems) == 0 || len(ie.Problems) > DefaultMaxInputProblems {
+					t.Fatalf("%d problems kept of %d", len(ie.Problems), ie.Total)
+				}
+				for _, p := range ie.Problems {
+					if p.Line > report.Lines || p.Message == "" {
+						t.Fatalf("problem %+v past the %d lines read", p, report.Lines)
+					}
+				}
+			}
+			if len(o.Templates) == 0 {
+				if want := oracleInputOK(data); want != (err == nil) {
+					t.Fatalf("CheckInput error %v, but encoding/json says the input is ok=%v", err, want)
+				}
+				if err == nil && report.Rows == 0 {
+					t.Fatal("no error and no rows")
+				}
+			} else if err == nil && !oracleInputOK(data) {
+				t.Fatal("usage check passed an input that fails the structural rules")
+			}
+		}
+	})
+}
+
+func FuzzReadResultRows(f *testing.F) {
+	f.Add([]byte(classifyRows))
+	f.Add([]byte("{\"a\": 1}\n{\"a\": \n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		for row, err := range ReadResultRows(bytes.NewReader(data)) {
+			if err != nil {
+				var re *RowError
+				if row != nil || !errors.As(err, &re) || re.Line < 1 {
+					t.Fatalf("row %v, error %v", row, err)
+				}
+				break
+			}
+			n++
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(row.Raw(), &m); err != nil {
+				t.Fatalf("row at line %d does not decode: %v", row.Line(), err)
+			}
+			keys := slices.Clone(row.Keys())
+			slices.Sort(keys)
+			keys = slices.Compact(keys)
+			if utf8.Valid(row.Raw()) && !slices.Equal(keys, slices.Sorted(maps.Keys(m))) {
+				t.Fatalf("keys %q, encoding/json finds %q", keys, slices.Sorted(maps.Keys(m)))
+			}
+			for k, v := range m {
+				got := row.Field(k)
+				if got == nil && utf8.Valid(row.Raw()) {
+					t.Fatalf("field %q missing", k)
+				}
+				var a, b bytes.Buffer
+				if got != nil && (json.Compact(&a, got) != nil || json.Compact(&b, v) != nil || a.String() != b.String()) {
+					t.Fatalf("field %q = %s, encoding/json finds %s", k, got, v)
+				}
+			}
+			// Accessors never panic, whatever the values.
+			_ = row.Success()
+			_ = row.ErrorMessage()
+			_ = row.Failure()
+			_ = row.Feedback()
+			_ = row.InvalidJudgeOutput()
+			_, _ = row.Label()
+			_, _ = row.Score()
+			_ = row.FinalDecision()
+			_, _ = row.ModelOutput()
+			NewRowSummary().Add(row)
+		}
+		if n > bytes.Count(data, []byte("\n"))+1 {
+			t.Fatalf("%d rows from %d lines", n, bytes.Count(data, []byte("\n"))+1)
+		}
+	})
+}
+
+func FuzzScanTemplate(f *testing.F) {
+	f.Add("{{ prompt | upper }} {% for m in messages %}{{ m.content }}{% endfor %}")
+	f.Add("{{ open")
+	f.Fuzz(func(t *testing.T, text string) {
+		s := scanTemplate(text)
+		for _, r := range s.Refs {
+			if !isIdent(r.Field) || jinjaReserved[r.Field] || !bytes.Contains([]byte(text), []byte(r.Field)) {
+				t.Fatalf("ref %+v from %q", r, text)
+			}
+		}
+	})
+}
