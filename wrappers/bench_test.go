@@ -11,6 +11,7 @@ package wrappers
 // client in a child process of its own and reads its peak RSS (VmHWM) and peak heap.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -189,6 +191,52 @@ func BenchmarkDecodeList(b *testing.B) {
 				b.Fatal(err)
 			}
 			sinkJobs = jobs
+		}
+	})
+}
+
+// cannedTransport answers every request with body, without a network: it isolates the client's own
+// work per request (building it, the retry layer, reading and decoding the answer).
+type cannedTransport struct{ body []byte }
+
+func (t cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/json"}, "Content-Length": {strconv.Itoa(len(t.body))}},
+		ContentLength: int64(len(t.body)), Body: io.NopCloser(bytes.NewReader(t.body)), Request: r,
+	}, nil
+}
+
+// BenchmarkRetrieveNoNetwork retrieves the documented job through a transport that answers at once:
+// the client-side work of one retrieve, without the noise of a network and a server. Both clients
+// have a one-minute attempt timeout, as in the other benchmarks.
+func BenchmarkRetrieveNoNetwork(b *testing.B) {
+	body, _ := benchBodies()
+	const base = "http://127.0.0.1:9/v1"
+	hc := &http.Client{Transport: cannedTransport{body}, Timeout: time.Minute}
+	b.Run(implFloor, func(b *testing.B) {
+		fc := &floorClient{hc: hc, base: base}
+		b.ReportAllocs()
+		for b.Loop() {
+			j, err := fc.retrieve(context.Background(), benchJobID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkFloorJob = j
+		}
+	})
+	b.Run(implWrappers, func(b *testing.B) {
+		c, err := NewClient(WithAPIKey(benchKey), WithBaseURL(base), WithHTTPClient(hc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			j, err := c.Retrieve(context.Background(), benchJobID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkJob = j
 		}
 	})
 }

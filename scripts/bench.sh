@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Performance benchmarks (issue 7): each row of the table runs as two sub-benchmarks of
+# wrappers/bench_test.go, impl=floor (a hand-written net/http + encoding/json client) and
+# impl=wrappers, in one test binary. This script runs them interleaved BENCHCOUNT times (floor
+# first in odd rounds, wrappers first in even ones), then prints the medians, the ratios
+# wrappers/floor and the targets, and benchstat's comparison when benchstat can be fetched.
+#
+#   BENCHCOUNT=6 ./scripts/bench.sh        (make bench)
+#
+# Environment: BENCHCOUNT (rounds, default 6), BENCHTIME (per timed benchmark, default 1s),
+# BENCHOUT (directory for the raw results, default a temporary one that is kept), GO (default go).
+# `./scripts/bench.sh report FILE` prints the report of an earlier run's raw results again.
+# Needs only Go; benchstat comes from the module proxy (skipped if that fails).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+count=${BENCHCOUNT:-6}
+benchtime=${BENCHTIME:-1s}
+out=${BENCHOUT:-$(mktemp -d "${TMPDIR:-/tmp}/evals-bench.XXXXXX")}
+benchstat_version=v0.0.0-20260908200009-22c9c6c9d4da
+if [[ ${1:-} == report ]]; then
+	raw=${2:?usage: $0 report FILE}
+	out=$(dirname "$raw")
+else
+	mkdir -p "$out"
+	raw="$out/bench.txt"
+	: > "$raw"
+
+	echo "== building the wrappers test binary" >&2
+	"$GO" test -c -o "$out/wrappers.test" ./wrappers
+
+	# name:benchtime:flags. Peak memory runs one child process per client and round, and its
+	# allocations are the parent's, so -benchmem is left out there.
+	rows=(
+		"DecodeJob:$benchtime:-test.benchmem"
+		"DecodeList:$benchtime:-test.benchmem"
+		"RetrieveNoNetwork:$benchtime:-test.benchmem"
+		"RetrieveSequential:$benchtime:-test.benchmem"
+		"RetrieveConcurrent:$benchtime:-test.benchmem"
+		"PeakMemoryList:1x:"
+	)
+	for round in $(seq 1 "$count"); do
+		if ((round % 2)); then order=(floor wrappers); else order=(wrappers floor); fi
+		echo "== round $round/$count (${order[*]} first)" >&2
+		for row in "${rows[@]}"; do
+			IFS=: read -r name bt flags <<< "$row"
+			for impl in "${order[@]}"; do
+				# The binary runs in the package directory, where its testdata is.
+				(cd wrappers && "$out/wrappers.test" -test.run='^$' -test.bench="^Benchmark${name}\$/^impl=${impl}\$" \
+					$flags -test.benchtime="$bt" -test.count=1 -test.timeout=10m) >> "$raw"
+			done
+		done
+	done
+fi
+
+echo
+echo "Raw results: $raw"
+echo "Machine: $(nproc 2>/dev/null || echo '?') cores, $(uname -sm), $("$GO" version)"
+echo
+
+# Medians per benchmark, implementation and unit; ratios wrappers/floor; targets.
+awk '
+function median(key,   n, i, j, t, a) {
+	n = split(vals[key], a, " ")
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function fmtv(v) {
+	if (v >= 1e6) return sprintf("%.3g", v)
+	if (v >= 100) return sprintf("%.0f", v)
+	return sprintf("%.3g", v)
+}
+/^Benchmark/ {
+	split($1, p, "/"); bench = p[1]; sub(/^Benchmark/, "", bench)
+	impl = p[2]; sub(/^impl=/, "", impl); sub(/-[0-9]+$/, "", impl)
+	for (i = 3; i < NF; i += 2) {
+		unit = $(i + 1); key = bench SUBSEP impl SUBSEP unit
+		vals[key] = vals[key] " " $i
+		if (!((bench SUBSEP unit) in seen)) { seen[bench SUBSEP unit] = 1; order[++nkeys] = bench SUBSEP unit }
+	}
+}
+END {
+	# target[bench, unit] = "<= x" or ">= x" (ratio wrappers/floor)
+	target["DecodeJob", "ns/op"] = "<= 1.2"; target["DecodeJob", "allocs/op"] = "<= 1.2"; target["DecodeJob", "B/op"] = "<= 1.2"
+	target["DecodeList", "ns/op"] = "<= 0.6"
+	target["RetrieveSequential", "req/s"] = ">= 0.95"; target["RetrieveSequential", "cpu-ns/op"] = "<= 1.15"
+	target["RetrieveConcurrent", "req/s"] = ">= 0.9"
+	target["PeakMemoryList", "peak-RSS-MiB"] = "<= 1.2"; target["PeakMemoryList", "peak-heap-MiB"] = "<= 1.2"
+	printf "%-20s %-14s %12s %12s %8s  %-9s %s\n", "benchmark", "unit", "floor", "wrappers", "ratio", "target", ""
+	for (k = 1; k <= nkeys; k++) {
+		split(order[k], bu, SUBSEP); b = bu[1]; u = bu[2]
+		if (u == "MB/s") continue
+		f = median(b SUBSEP "floor" SUBSEP u); w = median(b SUBSEP "wrappers" SUBSEP u)
+		ratio = (f > 0) ? sprintf("%.2f", w / f) : "-"
+		t = ((b SUBSEP u) in target) ? target[b, u] : ""
+		verdict = ""
+		if (t != "" && f > 0) {
+			split(t, tt, " "); r = w / f
+			ok = (tt[1] == "<=") ? (r <= tt[2]) : (r >= tt[2])
+			verdict = ok ? "met" : "MISSED"
+		}
+		if (b == "RetrieveConcurrent" && u == "conns") { t = "bounded"; verdict = (w <= 64) ? "met" : "MISSED" }
+		printf "%-20s %-14s %12s %12s %8s  %-9s %s\n", b, u, fmtv(f), fmtv(w), ratio, t, verdict
+	}
+}' "$raw"
+
+cat <<'EOF'
+
+Medians of the rounds above; ratio = wrappers / floor. Rows not benchmarked here:
+  Wait on a 10-minute job: 28 status polls + 1 retrieve (<= 30), completion noticed within one
+    poll interval: TestWaitTenMinuteJobFitsTheRequestBudget (wrappers/wait_internal_test.go).
+  Result rows stream in flat memory: BenchmarkReadResultRows and BenchmarkClientResultRows
+    (wrappers/rows_bench_test.go, files_bench_test.go) report peak-heap-MiB for any -data-mib.
+EOF
+
+echo
+if "$GO" run "golang.org/x/perf/cmd/benchstat@$benchstat_version" -col /impl "$raw" > "$out/benchstat.txt" 2> "$out/benchstat.err"; then
+	echo "benchstat (-col /impl; vs base = wrappers against floor):"
+	cat "$out/benchstat.txt"
+else
+	echo "benchstat could not be run (see $out/benchstat.err); the medians above stand on their own."
+fi
