@@ -346,6 +346,79 @@ func reportRate(b *testing.B, start time.Time, cpu0 time.Duration) {
 	}
 }
 
+// BenchmarkRetrievePaired runs both clients in one benchmark, in alternating blocks (floor, wrappers,
+// wrappers, floor, ...) against the same server, so that both see the same state of a shared,
+// noisy machine: b.N requests each, one at a time (mode=sequential) or from 32 goroutines
+// (mode=concurrent). It reports each client's rate and CPU per request and the ratios
+// wrappers/floor, which scripts/bench.sh holds to the targets.
+func BenchmarkRetrievePaired(b *testing.B) {
+	base := benchServer(b)
+	for _, mode := range []struct {
+		name    string
+		workers int
+		block   int // requests per worker and block
+	}{{"sequential", 1, 64}, {"concurrent", 32, 16}} {
+		b.Run("mode="+mode.name, func(b *testing.B) {
+			fc := newFloorClient(base)
+			c := newBenchClient(b, base)
+			clients := [2]func(context.Context) error{
+				func(ctx context.Context) error { _, err := fc.retrieve(ctx, benchJobID); return err },
+				func(ctx context.Context) error { _, err := c.Retrieve(ctx, benchJobID); return err },
+			}
+			ctx := context.Background()
+			var wall, cpu [2]time.Duration
+			var done [2]int
+			run := func(impl, n int) {
+				per := (n + mode.workers - 1) / mode.workers
+				errs := make(chan error, mode.workers)
+				var wg sync.WaitGroup
+				cpu0, start := processCPU(), time.Now()
+				for range mode.workers {
+					wg.Go(func() {
+						for range per {
+							if err := clients[impl](ctx); err != nil {
+								errs <- err
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				wall[impl] += time.Since(start)
+				cpu[impl] += processCPU() - cpu0
+				done[impl] += per * mode.workers
+				close(errs)
+				if err := errors.Join(drain(errs)...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// Open the connections of both before timing.
+			run(0, mode.workers)
+			run(1, mode.workers)
+			wall, cpu, done = [2]time.Duration{}, [2]time.Duration{}, [2]int{}
+			b.ResetTimer()
+			for k := 0; done[0] < b.N || done[1] < b.N; k++ {
+				first := k % 2 // floor first in even blocks, wrappers first in odd ones
+				for _, impl := range []int{first, 1 - first} {
+					run(impl, min(mode.block*mode.workers, max(b.N-done[impl], mode.workers)))
+				}
+			}
+			b.StopTimer()
+			rate := func(i int) float64 { return float64(done[i]) / wall[i].Seconds() }
+			perReq := func(i int) float64 { return float64(cpu[i]) / float64(done[i]) }
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(rate(0), "floor-req/s")
+			b.ReportMetric(rate(1), "wrappers-req/s")
+			b.ReportMetric(rate(1)/rate(0), "ratio-req/s")
+			if cpu[0] > 0 {
+				b.ReportMetric(perReq(0), "floor-cpu-ns/op")
+				b.ReportMetric(perReq(1), "wrappers-cpu-ns/op")
+				b.ReportMetric(perReq(1)/perReq(0), "ratio-cpu")
+			}
+		})
+	}
+}
+
 // BenchmarkPeakMemoryList fetches the 1000-job list 50 times in a fresh child process per client
 // and reports the child's peak RSS (VmHWM), its peak heap (runtime/metrics sampled every 200 µs and
 // after each fetch) and its RSS before the first fetch (the test binary's own baseline, the same

@@ -18,7 +18,7 @@ func (c *Client) Retrieve(ctx context.Context, id string) (*Job, error) {
 		return nil, err
 	}
 	path := "/evaluation/" + escapedID(id)
-	resp, err := c.api.GetEvaluation(ctx, id) //nolint:bodyclose // receive closes it
+	resp, err := c.get(ctx, path) //nolint:bodyclose // receive closes it
 	var job *Job
 	_, err = c.receive(http.MethodGet, path, resp, err, func(body []byte) (err error) {
 		job, err = decodeJob(body)
@@ -41,7 +41,7 @@ func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
 		return nil, err
 	}
 	path := "/evaluation/" + escapedID(id) + "/status"
-	resp, err := c.api.GetEvaluationStatus(ctx, id) //nolint:bodyclose // checkResponse closes it
+	resp, err := c.get(ctx, path) //nolint:bodyclose // checkResponse closes it
 	g, raw, err := checkResponse[generated.EvaluationStatusResponse](c, http.MethodGet, path, resp, err)
 	if err != nil {
 		return nil, err

@@ -14,12 +14,17 @@ import (
 
 // FuzzID checks every id: either it is refused with a printable error naming it, or both
 // evaluation requests built for it put it in exactly one path segment that unescapes back to it,
-// with no query or fragment.
+// with no query or fragment, and the request Retrieve and Status build themselves (Client.newGet)
+// has the generated client's URL.
 func FuzzID(f *testing.F) {
 	for _, s := range []string{"eval-1", "", ".", "..", "a/../../files/x", "a?b#c", "%2e%2e", "a\x00", "\xff", "ü", " "} {
 		f.Add(s)
 	}
 	const base = "https://api.together.ai/v1/"
+	c, err := NewClient(WithAPIKey("k"), WithBaseURL(base))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, id string) {
 		if err := checkID("evaluation", id); err != nil {
 			var ie *InvalidIDError
@@ -42,6 +47,10 @@ func FuzzID(f *testing.F) {
 			req, err := build(base, id)
 			if err != nil {
 				t.Fatalf("building the request for %q: %v", id, err)
+			}
+			own, err := c.newGet(t.Context(), "/evaluation/"+escapedID(id)+suffix)
+			if err != nil || own.URL.String() != req.URL.String() || own.Method != req.Method {
+				t.Fatalf("id %q: Client.newGet gives %v (%v), the generated client %q", id, own.URL, err, req.URL)
 			}
 			u := req.URL
 			if u.Host != "api.together.ai" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {

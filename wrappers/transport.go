@@ -130,15 +130,17 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 // Do sends req, retrying where the policy allows.
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	start := time.Now()
-	ctx := context.WithValue(req.Context(), methodKey{}, req.Method)
+	if m, _ := req.Context().Value(methodKey{}).(string); m != req.Method {
+		req = req.WithContext(context.WithValue(req.Context(), methodKey{}, req.Method))
+	}
 	var resp *http.Response
 	var err error
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		// A body that cannot be replayed (a stream) is sent exactly once.
-		resp, err = d.direct.Do(req.WithContext(ctx)) //nolint:bodyclose,gosec // the caller closes it; the URL is the base URL's
+		resp, err = d.direct.Do(req) //nolint:bodyclose,gosec // the caller closes it; the URL is the base URL's
 	} else {
 		var rreq *retryablehttp.Request
-		rreq, err = retryablehttp.FromRequest(req.WithContext(ctx))
+		rreq, err = retryablehttp.FromRequest(req)
 		if err != nil {
 			return nil, fmt.Errorf("wrappers: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
 		}
