@@ -85,7 +85,11 @@ type floorClient struct {
 }
 
 func newFloorClient(base string) *floorClient {
-	t := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // it is one
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		panic("http.DefaultTransport is not an *http.Transport")
+	}
+	t := dt.Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
 	return &floorClient{hc: &http.Client{Transport: t, Timeout: time.Minute}, base: base}
 }

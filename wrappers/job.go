@@ -73,6 +73,10 @@ type Job struct {
 	// if absent). [Job.Request] decodes it.
 	Parameters json.RawMessage
 	// Raw is the whole job as the service sent it, unknown fields included.
+	//
+	// Raw and Parameters are slices of the answer's body, not copies: treat them as read-only.
+	// A job from [Client.List] therefore keeps the whole list's answer in memory while it is
+	// kept; use bytes.Clone on what you keep for long from a large list.
 	Raw json.RawMessage
 
 	results *generated.EvaluationResults
