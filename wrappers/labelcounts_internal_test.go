@@ -129,7 +129,12 @@ func FuzzLabelCounts(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := decodeLabelCounts(raw(strconv.Quote(string(again))))
+			// Quoted as JSON: strconv.Quote writes escapes such as \x7f that JSON does not have.
+			quoted, err := json.Marshal(string(again))
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := decodeLabelCounts(raw(string(quoted)))
 			if err != nil || !reflect.DeepEqual(back, counts) {
 				t.Fatalf("round trip of %v gave %v, %v", counts, back, err)
 			}
