@@ -107,8 +107,12 @@ func TestKeyEchoedByTheServerIsNotPrinted(t *testing.T) {
 	defer srv.Close()
 	c := newCLI(t, srv.URL+"/v1")
 	for _, args := range [][]string{
-		{"get", "eval-echo"}, {"get", "eval-echo", "-o", "json"}, {"status", "eval-echo"},
-		{"wait", "eval-echo"}, {"wait", "eval-echo", "-o", "json"}, {"get", "eval-echo", "--debug"},
+		{"get", "eval-echo"},
+		{"get", "eval-echo", "-o", "json"},
+		{"status", "eval-echo"},
+		{"wait", "eval-echo"},
+		{"wait", "eval-echo", "-o", "json"},
+		{"get", "eval-echo", "--debug"},
 	} {
 		res := c.run(args...)
 		if strings.Contains(res.stdout+res.stderr, testKey) {
