@@ -22,6 +22,8 @@ const (
 	maxBody = 256 << 20
 	// maxSnippet is how much of a non-JSON error body an APIError keeps.
 	maxSnippet = 512
+	// maxErrorMessage is how much of a failed job's reason a JobFailedError keeps.
+	maxErrorMessage = 4096
 )
 
 // decodeJSON is the one place where response bodies are decoded, so that the decoder can be

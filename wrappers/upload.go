@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -83,6 +84,10 @@ func WithUploadProgress(fn func(sent, total int64)) UploadOption {
 	}
 }
 
+// errNotRegular refuses a directory, device or pipe as an upload: its size is not known up front
+// and it cannot be read twice (check, then send).
+var errNotRegular = errors.New("not a regular file")
+
 // UploadFile checks the evaluation input file at path and uploads it with purpose eval
 // (POST /files/upload), returning the stored file's metadata; its ID is what a create request
 // takes as InputFileID.
@@ -112,7 +117,7 @@ func (c *Client) UploadFile(ctx context.Context, path string, opts ...UploadOpti
 		return nil, fmt.Errorf("wrappers: upload: %w", err)
 	}
 	if !before.Mode().IsRegular() {
-		return nil, fmt.Errorf("wrappers: upload %s: not a regular file", path)
+		return nil, fmt.Errorf("wrappers: upload: %w", &fs.PathError{Op: "read", Path: path, Err: errNotRegular})
 	}
 	if _, err := CheckInputFile(ctx, path, cfg.check); err != nil {
 		return nil, fmt.Errorf("wrappers: upload: %w", err)

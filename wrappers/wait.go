@@ -110,7 +110,8 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 					if !ok {
 						msg = job.LastMessage()
 					}
-					return job, &JobFailedError{Job: job, Status: job.Status, Message: msg}
+					// The reason is the server's text: keep the key out of it, as for error bodies.
+					return job, &JobFailedError{Job: job, Status: job.Status, Message: c.clean(msg, maxErrorMessage)}
 				}
 				return job, nil
 			}

@@ -49,8 +49,12 @@ type app struct {
 
 // newApp returns an app for the given environment and streams, with the hooks of a real run.
 func newApp(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) *app {
+	// Whatever the server sends back is printed; if it ever echoes the key, it is redacted here,
+	// on the way out, whichever command printed it.
+	key := getenv(wrappers.EnvAPIKey)
 	return &app{
-		getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr,
+		getenv: getenv, stdin: stdin,
+		stdout: newRedactingWriter(stdout, key), stderr: newRedactingWriter(stderr, key),
 		isTerminal:   fileIsTerminal,
 		now:          time.Now,
 		progressTick: 200 * time.Millisecond,
@@ -76,6 +80,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 
 // fileIsTerminal reports whether w is an *os.File attached to a terminal.
 func fileIsTerminal(w io.Writer) bool {
+	if r, ok := w.(*redactingWriter); ok {
+		w = r.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -112,7 +119,9 @@ Output:
 
 Exit codes:
   0    success
-  1    the API failed or refused a request, or the job ended in error or user_error
+  1    the API failed or refused a request, or the job followed by wait or
+       create --wait ended in error or user_error (get and status show a
+       failed job and exit 0)
   2    usage: bad flags, arguments or input file, or no API key (nothing was sent)
   3    not found: no such job or file
   4    unauthorized: the API key was refused

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"sync"
 
@@ -30,7 +29,7 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 		if errors.As(err, &inputErr) || errors.As(err, &pathErr) || errors.Is(err, fs.ErrNotExist) {
 			return nil, &usageError{err: err}
 		}
-		return nil, fmt.Errorf("upload %s: %w", path, err)
+		return nil, err
 	}
 	a.msgf("Uploaded %s (%s) as %s.\n", clean(f.Filename), formatBytes(f.Bytes), clean(f.ID))
 	return f, nil

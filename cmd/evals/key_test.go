@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -84,4 +87,55 @@ func TestKeyNeverPrinted(t *testing.T) {
 		a.serverOpts = []api.Option{api.WithPhaseDurations(0, 0, 0)}
 	}
 	check("evals --debug demo", c.run("--debug", "demo"))
+}
+
+// TestKeyEchoedByTheServerIsNotPrinted: a server that puts the key into a job (owner, history,
+// parameters, the failure reason) does not get it printed by any command, in any format.
+func TestKeyEchoedByTheServerIsNotPrinted(t *testing.T) {
+	job := `{"workflow_id":"eval-echo","type":"classify","status":"error","owner_id":"` + testKey + `",` +
+		`"status_updates":[{"status":"error","message":"bad key ` + testKey + `","timestamp":"2025-07-23T17:10:04Z"}],` +
+		`"parameters":{"judge":{"model":"m","model_source":"serverless","system_template":"` + testKey + `"}},` +
+		`"results":{"error":"bad key ` + testKey + `"}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/status") {
+			_, _ = w.Write([]byte(`{"status":"error","results":{"error":"bad key ` + testKey + `"}}`))
+			return
+		}
+		_, _ = w.Write([]byte(job))
+	}))
+	defer srv.Close()
+	c := newCLI(t, srv.URL+"/v1")
+	for _, args := range [][]string{
+		{"get", "eval-echo"},
+		{"get", "eval-echo", "-o", "json"},
+		{"status", "eval-echo"},
+		{"wait", "eval-echo"},
+		{"wait", "eval-echo", "-o", "json"},
+		{"get", "eval-echo", "--debug"},
+	} {
+		res := c.run(args...)
+		if strings.Contains(res.stdout+res.stderr, testKey) {
+			t.Errorf("evals %v printed the key:\n%s", args, res)
+		}
+		if !strings.Contains(res.stdout+res.stderr, "[REDACTED]") {
+			t.Errorf("evals %v: nothing redacted, so the test did not see the echo:\n%s", args, res)
+		}
+	}
+}
+
+// TestUploadOfADirectoryIsAUsageError: nothing is sent, exit 2, and the message says why once.
+func TestUploadOfADirectoryIsAUsageError(t *testing.T) {
+	srv := startAPI(t)
+	dir := t.TempDir() + "/data.jsonl"
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	res := newCLI(t, srv.URL).mustRun(2, "files", "upload", dir)
+	if !strings.Contains(res.stderr, "not a regular file") || strings.Count(res.stderr, dir) != 1 {
+		t.Errorf("stderr = %q", res.stderr)
+	}
+	if n := srv.totalRequests(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
 }
