@@ -26,8 +26,8 @@ const (
 	maxErrorMessage = 4096
 )
 
-// decodeJSON is the one place where response bodies are decoded, so that the decoder can be
-// swapped in one place.
+// decodeJSON decodes a response body (or a part of one) with the decoder and options of decode.go,
+// where jobs and job lists, which have decoders of their own, are decoded too.
 func decodeJSON(data []byte, v any) error {
 	return jsonv2.Unmarshal(data, v, decodeOptions)
 }
