@@ -187,9 +187,26 @@ func (w *jobWire) view(body, raw []byte) *Job {
 func decodeJob(body []byte) (*Job, error) {
 	var w jobWire
 	if err := jsonv2.Unmarshal(body, &w, decodeOptions); err != nil {
-		return nil, err
+		return repairAndDecodeJob(body, err)
 	}
 	return w.view(body, body), nil
+}
+
+// repairAndDecodeJob is the fallback of a job that does not decode (see lenient.go): the job is
+// repaired and decoded again, with a warning for each repair, and keeps raw as its Raw. When it
+// cannot be repaired (it is not a JSON object at all), the first error stands.
+func repairAndDecodeJob(raw []byte, first error) (*Job, error) {
+	fixed, notes, err := repairJob(raw)
+	if err != nil || len(notes) == 0 {
+		return nil, first
+	}
+	var w jobWire
+	if err := jsonv2.Unmarshal(fixed, &w, decodeOptions); err != nil {
+		return nil, first
+	}
+	j := w.view(fixed, raw)
+	j.Warnings = notes
+	return j, nil
 }
 
 // decodeJobs decodes the answer of GET /evaluation (a JSON array of jobs, or null) into job views,
@@ -216,7 +233,9 @@ func decodeJobs(body []byte) ([]*Job, error) {
 		from := dec.InputOffset()
 		var w jobWire
 		if err := jsonv2.UnmarshalDecode(dec, &w); err != nil {
-			return nil, fmt.Errorf("job %d: %w", len(jobs), err)
+			// The one-pass decoder cannot go on after an error: decode the jobs one by one, so
+			// that one job that breaks the spec is repaired instead of failing the whole list.
+			return decodeJobsOneByOne(body, err)
 		}
 		to := dec.InputOffset()
 		raw := bytes.TrimLeft(body[from:to:to], " \t\r\n,")
@@ -226,6 +245,24 @@ func decodeJobs(body []byte) ([]*Job, error) {
 		return nil, err
 	}
 	return jobs, endOfInput(dec)
+}
+
+// decodeJobsOneByOne is decodeJobs' slow path: it splits the array and decodes (or repairs) each
+// job alone. An error names the job by its position, counted from 1.
+func decodeJobsOneByOne(body []byte, first error) ([]*Job, error) {
+	var raws []jsontext.Value
+	if err := jsonv2.Unmarshal(body, &raws, decodeOptions); err != nil {
+		return nil, first
+	}
+	jobs := make([]*Job, 0, len(raws))
+	for i, raw := range raws {
+		j, err := decodeJob(raw)
+		if err != nil {
+			return nil, fmt.Errorf("job %d of %d: %w", i+1, len(raws), err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
 }
 
 // endOfInput fails if anything but white space follows the value.

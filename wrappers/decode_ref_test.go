@@ -57,7 +57,18 @@ func referenceNewJob(g *generated.EvaluationJob, raw json.RawMessage) *Job {
 func referenceDecodeJob(body []byte) (*Job, error) {
 	var g generated.EvaluationJob
 	if err := json.Unmarshal(body, &g); err != nil {
-		return nil, err
+		// The documented fallback: repair the job, decode it again, keep what was sent as Raw.
+		fixed, notes, rerr := repairJob(body)
+		if rerr != nil || len(notes) == 0 {
+			return nil, err
+		}
+		var r generated.EvaluationJob
+		if json.Unmarshal(fixed, &r) != nil {
+			return nil, err
+		}
+		j := referenceNewJob(&r, body)
+		j.Warnings = notes
+		return j, nil
 	}
 	return referenceNewJob(&g, body), nil
 }
@@ -69,11 +80,11 @@ func referenceDecodeJobs(body []byte) ([]*Job, error) {
 	}
 	jobs := make([]*Job, 0, len(raws))
 	for i, raw := range raws {
-		var g generated.EvaluationJob
-		if err := json.Unmarshal(raw, &g); err != nil {
+		j, err := referenceDecodeJob(raw)
+		if err != nil {
 			return nil, fmt.Errorf("job %d: %w", i, err)
 		}
-		jobs = append(jobs, referenceNewJob(&g, raw))
+		jobs = append(jobs, j)
 	}
 	return jobs, nil
 }

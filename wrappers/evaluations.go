@@ -43,13 +43,23 @@ func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
 	path := "/evaluation/" + escapedID(id) + "/status"
 	resp, err := c.get(ctx, path) //nolint:bodyclose // checkResponse closes it
 	g, raw, err := checkResponse[generated.EvaluationStatusResponse](c, http.MethodGet, path, resp, err)
+	var warnings []string
+	if err != nil && raw != nil {
+		// An answer that breaks the spec is repaired as a job would be (see Job.Warnings).
+		if fixed, notes, rerr := repairJob(raw); rerr == nil && len(notes) > 0 {
+			var repaired generated.EvaluationStatusResponse
+			if decodeJSON(fixed, &repaired) == nil {
+				g, err, warnings = &repaired, nil, notes
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	if g.Status == "" {
 		return nil, fmt.Errorf("wrappers: GET %s: the answer has no status", path)
 	}
-	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, results: g.Results}, nil
+	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, Warnings: warnings, results: g.Results}, nil
 }
 
 // ListOptions filters [Client.List].

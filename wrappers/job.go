@@ -78,6 +78,12 @@ type Job struct {
 	// A job from [Client.List] therefore keeps the whole list's answer in memory while it is
 	// kept; use bytes.Clone on what you keep for long from a large list.
 	Raw json.RawMessage
+	// Warnings is nil for a job that matches the spec. For one that does not (a time stamp without
+	// a zone, a count sent as a string, an error sent as an object), the client repairs the fields
+	// at fault instead of failing the call, and says here what it did, one entry per field:
+	// `created_at: "2025-07-23 17:10:04" is not an RFC 3339 time stamp; read as ...`. Raw is still
+	// the job as sent; Parameters is then re-encoded.
+	Warnings []string
 
 	results *generated.EvaluationResults
 }
@@ -111,6 +117,8 @@ type JobStatus struct {
 	Status Status
 	// Raw is the answer as the service sent it.
 	Raw json.RawMessage
+	// Warnings says what the client repaired in an answer that breaks the spec; see Job.Warnings.
+	Warnings []string
 
 	results *generated.EvaluationResults
 }

@@ -1,6 +1,7 @@
 package wrappers_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -304,15 +305,65 @@ func TestMalformedCountsFailTheAccessorNotRetrieve(t *testing.T) {
 	}
 }
 
-func TestInvalidJobBodiesFailRetrieveClearly(t *testing.T) {
-	for _, name := range []string{"invalid/job_workflow_id_number.json", "invalid/job_bad_timestamp.json"} {
+// TestJobsThatBreakTheSpecAreRepaired: a job with a field the spec does not allow decodes, with a
+// warning naming the field; Raw stays what was sent. A body that is not a job object still fails.
+func TestJobsThatBreakTheSpecAreRepaired(t *testing.T) {
+	for name, field := range map[string]string{
+		"invalid/job_workflow_id_number.json": "workflow_id",
+		"invalid/job_bad_timestamp.json":      "created_at",
+	} {
 		s := newServer(t, serveFixture(t, 200, name))
-		_, err := newClient(t, s).Retrieve(ctxT(t), "eval-1234aedf")
-		if err == nil {
-			t.Errorf("%s decoded", name)
+		job, err := newClient(t, s).Retrieve(ctxT(t), "eval-1234aedf")
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		mustContain(t, err.Error(), "GET /evaluation/eval-1234aedf: decode 200 response")
+		if len(job.Warnings) != 1 || !strings.HasPrefix(job.Warnings[0], field+": ") {
+			t.Errorf("%s: warnings = %q, want one naming %s", name, job.Warnings, field)
+		}
+		if counts, err := job.LabelCounts(); err != nil || counts["yes"] != 10 {
+			t.Errorf("%s: label counts %v, %v", name, counts, err)
+		}
+		if !bytes.Equal(job.Raw, fixture(t, name)) {
+			t.Errorf("%s: Raw is not the body as sent", name)
+		}
+	}
+
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/status"):
+			_, _ = w.Write([]byte(`{"status":"error","results":{"error":{"message":"judge down"}}}`))
+		case r.URL.Path == "/v1/evaluation":
+			_, _ = w.Write([]byte(`[{"workflow_id":"a","type":"score","status":"queued"},` +
+				`{"workflow_id":"b","type":"score","status":"completed","created_at":"2025-07-23 17:10:04",` +
+				`"results":{"failed_samples":"2"}}]`))
+		default:
+			_, _ = w.Write([]byte(`[1]`))
+		}
+	})
+	c := newClient(t, s)
+	st, err := c.Status(ctxT(t), "eval-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg, ok := st.ErrorResult(); !ok || msg != "judge down" || len(st.Warnings) != 1 {
+		t.Errorf("status error %q, %v; warnings %q", msg, ok, st.Warnings)
+	}
+	jobs, err := c.List(ctxT(t), wrappers.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 || jobs[0].Warnings != nil || len(jobs[1].Warnings) != 2 || jobs[1].CreatedAt.IsZero() {
+		t.Fatalf("jobs = %+v", jobs)
+	}
+	if r, err := jobs[1].ScoreResults(); err != nil || r.FailedSamples != 2 {
+		t.Errorf("score results %+v, %v", r, err)
+	}
+	if _, err := c.Retrieve(ctxT(t), "eval-1"); err == nil {
+		t.Error("an array decoded as a job")
+	} else {
+		mustContain(t, err.Error(), "GET /evaluation/eval-1: decode 200 response")
 	}
 }
 

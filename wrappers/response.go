@@ -19,7 +19,7 @@ const (
 	// maxErrorBody is how much of an error answer is read.
 	maxErrorBody = 256 << 10
 	// maxBody is how much of a successful answer is read (a long job list fits many times over).
-	maxBody = 256 << 20
+	maxBody = 64 << 20
 	// maxSnippet is how much of a non-JSON error body an APIError keeps.
 	maxSnippet = 512
 	// maxErrorMessage is how much of a failed job's reason a JobFailedError keeps.

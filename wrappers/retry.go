@@ -24,7 +24,9 @@ import (
 //   - Errors that another attempt cannot fix are not retried: TLS certificate errors, the redirect
 //     limit, an unsupported scheme or an invalid header.
 //   - The wait before the n-th retry is a random time in [0, min·2ⁿ⁻¹] capped at max ("full
-//     jitter"); a Retry-After header (seconds or HTTP date) replaces it, capped at max.
+//     jitter"); a Retry-After header (seconds or HTTP date) replaces it. A Retry-After longer
+//     than max is not cut short: the answer is returned at once as an *APIError whose
+//     RetryAfter says how long the service asked to wait, for the caller to decide.
 //   - A cancelled or expired context stops at once, during a request or during a wait.
 
 // retryPolicy holds what the policy needs from outside: the clock and the random source, which
@@ -32,6 +34,8 @@ import (
 type retryPolicy struct {
 	now    func() time.Time
 	jitter func(n int64) int64 // a random number in [0, n)
+	// maxWait is the longest wait between attempts; a longer Retry-After ends the retries.
+	maxWait time.Duration
 }
 
 func newRetryPolicy() *retryPolicy {
@@ -53,6 +57,9 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 			return false, nil
 		}
 		return idempotent || neverSent(err), nil
+	}
+	if d, ok := retryAfter(resp.Header, p.now()); ok && p.maxWait > 0 && d > p.maxWait {
+		return false, nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:

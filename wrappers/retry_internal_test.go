@@ -150,7 +150,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 				_, _ = w.Write([]byte(`{"status":"running"}`))
 			}))
 			defer srv.Close()
-			const maxWait = 40 * time.Millisecond
+			const maxWait = 10 * time.Second
 			c, err := NewClient(WithAPIKey("k"), WithBaseURL(srv.URL), WithRetryWaitBounds(time.Microsecond, maxWait))
 			if err != nil {
 				t.Fatal(err)
@@ -164,15 +164,15 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 				mu.Lock()
 				waits = append(waits, w)
 				mu.Unlock()
-				return w
+				return 0 // recorded, not slept: the test stays fast
 			}
 			if _, err := c.Status(context.Background(), "eval-1"); err != nil {
 				t.Fatal(err)
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if len(waits) != 1 || waits[0] != maxWait {
-				t.Errorf("waits = %v, want [%s] (Retry-After capped at the maximum wait)", waits, maxWait)
+			if len(waits) != 1 || waits[0] < 3*time.Second/4 || waits[0] > 5*time.Second {
+				t.Errorf("waits = %v, want the Retry-After (1 s, or the date about 4-5 s ahead)", waits)
 			}
 			if n.Load() != 2 {
 				t.Errorf("%d requests, want 2", n.Load())

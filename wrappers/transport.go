@@ -91,6 +91,7 @@ type methodKey struct{}
 func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 	hc := newHTTPClient(cfg, base)
 	p := newRetryPolicy()
+	p.maxWait = cfg.retryWaitMax
 	rc := &retryablehttp.Client{
 		HTTPClient:   hc,
 		Logger:       nil, // retryablehttp logs to stderr by default; we log through slog below.

@@ -41,6 +41,7 @@ also decoded under results.label_counts_decoded.`,
 
 // printJob prints a job to stdout as the output format asks.
 func (a *app) printJob(job *wrappers.Job) error {
+	a.warnRepaired(job.ID, job.Warnings)
 	if a.output == outputJSON {
 		v, err := jobJSON(job)
 		if err != nil {
@@ -54,6 +55,13 @@ func (a *app) printJob(job *wrappers.Job) error {
 		return writeJSON(a.stdout, v)
 	}
 	return writeJob(a.stdout, job, a.outStyle())
+}
+
+// warnRepaired prints, on stderr, what the client had to repair in an answer that breaks the spec.
+func (a *app) warnRepaired(id string, warnings []string) {
+	for _, w := range warnings {
+		a.warn("job %s: the answer breaks the API's spec: %s", clean(id), clean(w))
+	}
 }
 
 // warn prints a warning on stderr.

@@ -139,3 +139,17 @@ func TestUploadOfADirectoryIsAUsageError(t *testing.T) {
 		t.Errorf("%d requests reached the server", n)
 	}
 }
+
+// TestRepairedJobsAreShownWithAWarning: a job that breaks the spec is shown (not an error), and
+// what was repaired is said on stderr.
+func TestRepairedJobsAreShownWithAWarning(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"workflow_id":"eval-odd","type":"classify","status":"running","created_at":"2025-07-23 17:10:04"}`))
+	}))
+	defer srv.Close()
+	res := newCLI(t, srv.URL+"/v1").mustRun(0, "get", "eval-odd")
+	if !strings.Contains(res.stdout, "eval-odd") || !strings.Contains(res.stderr, "warning: job eval-odd: the answer breaks the API's spec: created_at:") {
+		t.Errorf("%s", res)
+	}
+}

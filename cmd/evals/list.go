@@ -42,6 +42,9 @@ evaluated (a column or a model), when it was created and its pass percentage.`,
 			if err != nil {
 				return fmt.Errorf("list: %w", err)
 			}
+			for _, j := range jobs {
+				a.warnRepaired(j.ID, j.Warnings)
+			}
 			if a.output == outputJSON {
 				out := make([]any, 0, len(jobs))
 				for _, j := range jobs {
