@@ -205,7 +205,7 @@ func repairAndDecodeJob(raw []byte, first error) (*Job, error) {
 		return nil, first
 	}
 	j := w.view(fixed, raw)
-	j.Warnings = notes
+	j.warnings = &notes
 	return j, nil
 }
 

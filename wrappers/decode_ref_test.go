@@ -67,7 +67,7 @@ func referenceDecodeJob(body []byte) (*Job, error) {
 			return nil, err
 		}
 		j := referenceNewJob(&r, body)
-		j.Warnings = notes
+		j.warnings = &notes
 		return j, nil
 	}
 	return referenceNewJob(&g, body), nil

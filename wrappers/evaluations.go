@@ -59,7 +59,7 @@ func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
 	if g.Status == "" {
 		return nil, fmt.Errorf("wrappers: GET %s: the answer has no status", path)
 	}
-	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, Warnings: warnings, results: g.Results}, nil
+	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, warnings: warnings, results: g.Results}, nil
 }
 
 // ListOptions filters [Client.List].

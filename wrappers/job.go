@@ -78,14 +78,23 @@ type Job struct {
 	// A job from [Client.List] therefore keeps the whole list's answer in memory while it is
 	// kept; use bytes.Clone on what you keep for long from a large list.
 	Raw json.RawMessage
-	// Warnings is nil for a job that matches the spec. For one that does not (a time stamp without
-	// a zone, a count sent as a string, an error sent as an object), the client repairs the fields
-	// at fault instead of failing the call, and says here what it did, one entry per field:
-	// `created_at: "2025-07-23 17:10:04" is not an RFC 3339 time stamp; read as ...`. Raw is still
-	// the job as sent; Parameters is then re-encoded.
-	Warnings []string
+	// warnings, if not nil, points at what was repaired; see [Job.Warnings]. A pointer keeps the
+	// view small on the fast path, where it is always nil.
+	warnings *[]string
 
 	results *generated.EvaluationResults
+}
+
+// Warnings is nil for a job that matches the spec. For one that does not (a time stamp without
+// a zone, a count sent as a string, an error sent as an object), the client repairs the fields
+// at fault instead of failing the call, and says here what it did, one entry per field, such as
+// `created_at: "2025-07-23 17:10:04" is not an RFC 3339 time stamp; read as ...`. Raw is still
+// the job as sent; Parameters is then re-encoded.
+func (j *Job) Warnings() []string {
+	if j.warnings == nil {
+		return nil
+	}
+	return *j.warnings
 }
 
 // Done reports whether the job is in a terminal status (completed, error, user_error).
@@ -117,11 +126,15 @@ type JobStatus struct {
 	Status Status
 	// Raw is the answer as the service sent it.
 	Raw json.RawMessage
-	// Warnings says what the client repaired in an answer that breaks the spec; see Job.Warnings.
-	Warnings []string
+	// warnings is what was repaired; see [JobStatus.Warnings].
+	warnings []string
 
 	results *generated.EvaluationResults
 }
+
+// Warnings says what the client repaired in an answer that breaks the spec, as [Job.Warnings]
+// does; nil for an answer that matches it.
+func (s *JobStatus) Warnings() []string { return s.warnings }
 
 // Done reports whether the job is in a terminal status.
 func (s *JobStatus) Done() bool { return s.Status.Done() }

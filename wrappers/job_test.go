@@ -318,8 +318,8 @@ func TestJobsThatBreakTheSpecAreRepaired(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		if len(job.Warnings) != 1 || !strings.HasPrefix(job.Warnings[0], field+": ") {
-			t.Errorf("%s: warnings = %q, want one naming %s", name, job.Warnings, field)
+		if len(job.Warnings()) != 1 || !strings.HasPrefix(job.Warnings()[0], field+": ") {
+			t.Errorf("%s: warnings = %q, want one naming %s", name, job.Warnings(), field)
 		}
 		if counts, err := job.LabelCounts(); err != nil || counts["yes"] != 10 {
 			t.Errorf("%s: label counts %v, %v", name, counts, err)
@@ -347,14 +347,14 @@ func TestJobsThatBreakTheSpecAreRepaired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if msg, ok := st.ErrorResult(); !ok || msg != "judge down" || len(st.Warnings) != 1 {
-		t.Errorf("status error %q, %v; warnings %q", msg, ok, st.Warnings)
+	if msg, ok := st.ErrorResult(); !ok || msg != "judge down" || len(st.Warnings()) != 1 {
+		t.Errorf("status error %q, %v; warnings %q", msg, ok, st.Warnings())
 	}
 	jobs, err := c.List(ctxT(t), wrappers.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(jobs) != 2 || jobs[0].Warnings != nil || len(jobs[1].Warnings) != 2 || jobs[1].CreatedAt.IsZero() {
+	if len(jobs) != 2 || jobs[0].Warnings() != nil || len(jobs[1].Warnings()) != 2 || jobs[1].CreatedAt.IsZero() {
 		t.Fatalf("jobs = %+v", jobs)
 	}
 	if r, err := jobs[1].ScoreResults(); err != nil || r.FailedSamples != 2 {

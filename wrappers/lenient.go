@@ -14,7 +14,7 @@ import (
 // a job does not decode (a time stamp without a zone, a count sent as a string, an error sent as
 // an object), the job is repaired instead of failing the whole call, or a whole list: repairJob
 // rewrites the fields that break the spec into the form the spec gives them, or drops them, and
-// says what it did; the job is then decoded again and carries those notes in Job.Warnings. A
+// says what it did; the job is then decoded again and carries those notes (Job.Warnings). A
 // well-formed answer never comes here, so the strict, fast path costs nothing more.
 
 // naiveTimeLayouts are the time stamp forms read as UTC when a stamp has no zone, tried in order.

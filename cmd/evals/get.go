@@ -41,7 +41,7 @@ also decoded under results.label_counts_decoded.`,
 
 // printJob prints a job to stdout as the output format asks.
 func (a *app) printJob(job *wrappers.Job) error {
-	a.warnRepaired(job.ID, job.Warnings)
+	a.warnRepaired(job.ID, job.Warnings())
 	if a.output == outputJSON {
 		v, err := jobJSON(job)
 		if err != nil {

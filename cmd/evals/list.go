@@ -43,7 +43,7 @@ evaluated (a column or a model), when it was created and its pass percentage.`,
 				return fmt.Errorf("list: %w", err)
 			}
 			for _, j := range jobs {
-				a.warnRepaired(j.ID, j.Warnings)
+				a.warnRepaired(j.ID, j.Warnings())
 			}
 			if a.output == outputJSON {
 				out := make([]any, 0, len(jobs))

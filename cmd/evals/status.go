@@ -25,7 +25,7 @@ func (a *app) statusCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("status %s: %w", args[0], err)
 			}
-			a.warnRepaired(st.ID, st.Warnings)
+			a.warnRepaired(st.ID, st.Warnings())
 			if a.output == outputJSON {
 				counts, cerr := st.LabelCounts()
 				v, err := objectJSON(st.Raw, counts, cerr)
