@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/evalkit/together-evals/api"
+	"github.com/evalkit/together-evals/generated"
 )
 
 func TestCreateRejections(t *testing.T) {
@@ -238,4 +240,27 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	status, _, b = e.request(http.MethodGet, "/files/upload", nil, "")
 	// GET /files/upload is GET /files/{id} for id "upload": no such file.
 	wantError(t, status, b, http.StatusNotFound, "")
+}
+
+// TestCreateWithTrailingDataIsRefused: a body is one JSON value; a second one is not ignored.
+func TestCreateWithTrailingDataIsRefused(t *testing.T) {
+	e := newEnv(t)
+	file := e.upload(rows(1, `{"prompt": "q%d", "response": "r"}`))
+	body, err := json.Marshal(classifyReq(file.ID, []string{"yes", "no"}, []string{"yes"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, answer := e.postJSON("/evaluation", string(body)+`{"type":"classify"}`)
+	d := wantError(t, status, answer, http.StatusBadRequest, "")
+	if !strings.Contains(d.Message, "more than one JSON value") {
+		t.Errorf("message = %q", d.Message)
+	}
+	if n := e.srv.Requests(api.OpCreateEvaluation); n != 1 {
+		t.Errorf("%d create requests counted", n)
+	}
+	var jobs []generated.EvaluationJob
+	e.getJSON("/evaluation", &jobs)
+	if len(jobs) != 0 {
+		t.Errorf("%d jobs created", len(jobs))
+	}
 }

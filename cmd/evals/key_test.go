@@ -153,3 +153,16 @@ func TestRepairedJobsAreShownWithAWarning(t *testing.T) {
 		t.Errorf("%s", res)
 	}
 }
+
+func TestHugeNumbersPrintAsNumbers(t *testing.T) {
+	for _, f := range []float64{1e308, -1.7e308, 12.345, 83.333} {
+		for _, got := range []string{formatNumber(f), formatPercent(f)} {
+			if strings.Contains(got, "Inf") || strings.Contains(got, "NaN") {
+				t.Errorf("%g printed as %s", f, got)
+			}
+		}
+	}
+	if formatPercent(83.333) != "83.3%" || formatNumber(12.345) != "12.35" && formatNumber(12.345) != "12.34" {
+		t.Errorf("rounding: %s, %s", formatPercent(83.333), formatNumber(12.345))
+	}
+}

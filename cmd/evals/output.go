@@ -150,7 +150,16 @@ func formatNumber(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+	return strconv.FormatFloat(roundTo(f, 100), 'f', -1, 64)
+}
+
+// roundTo rounds f to 1/scale; a number too large for that (scaling would overflow) is already
+// whole and is returned as it is.
+func roundTo(f, scale float64) float64 {
+	if math.Abs(f) > 1e15 {
+		return f
+	}
+	return math.Round(f*scale) / scale
 }
 
 // formatPercent prints a percentage with at most one decimal.
@@ -158,7 +167,7 @@ func formatPercent(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return strconv.FormatFloat(f, 'f', -1, 64) + "%"
 	}
-	return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) + "%"
+	return strconv.FormatFloat(roundTo(f, 10), 'f', -1, 64) + "%"
 }
 
 func formatOptPercent(f *float64) string {

@@ -6,9 +6,11 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,6 +34,15 @@ type Validator struct {
 
 // ErrNoRoute reports a request that matches no operation of the document.
 var ErrNoRoute = errors.New("no operation of the spec matches the request")
+
+// ErrTrailingData reports a JSON request body with more than one value in it.
+var ErrTrailingData = errors.New("the request body holds more than one JSON value")
+
+// isJSON reports whether a Content-Type is JSON (application/json, or a +json type).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
 
 var (
 	embeddedOnce sync.Once
@@ -123,9 +134,10 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request) error 
 		return err
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.options()}
+	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
 			return fmt.Errorf("contract: read request body: %w", err)
 		}
 		_ = r.Body.Close()
@@ -134,6 +146,11 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request) error 
 	}
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		return fmt.Errorf("contract: %s %s: %w", r.Method, r.URL.Path, err)
+	}
+	// kin-openapi reads the first JSON value of a body and ignores what follows it; a body is one
+	// value, nothing after it.
+	if len(body) > 0 && isJSON(r.Header.Get("Content-Type")) && !json.Valid(body) {
+		return fmt.Errorf("contract: %s %s: %w", r.Method, r.URL.Path, ErrTrailingData)
 	}
 	return nil
 }

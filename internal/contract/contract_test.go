@@ -108,3 +108,23 @@ func TestValidateRequestRejectsBadQuery(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRequestRejectsTrailingData(t *testing.T) {
+	v, err := contract.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"type":"compare","parameters":{"judge":{"model":"m","model_source":"serverless","system_template":"t"},"input_data_file_path":"file-1"}}`
+	for _, extra := range []string{"{}", " x", `"more"`} {
+		r := httptest.NewRequest(http.MethodPost, "/v1/evaluation", strings.NewReader(body+extra))
+		r.Header.Set("Content-Type", "application/json")
+		if err := v.ValidateRequest(context.Background(), r); !errors.Is(err, contract.ErrTrailingData) {
+			t.Errorf("%q after the body: err = %v, want ErrTrailingData", extra, err)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/evaluation", strings.NewReader(body+"\n"))
+	r.Header.Set("Content-Type", "application/json")
+	if err := v.ValidateRequest(context.Background(), r); err != nil {
+		t.Errorf("a trailing newline: %v", err)
+	}
+}
