@@ -207,6 +207,7 @@ func inputID(fs *pflag.FlagSet, f *createFlags, p *problemList) string {
 	switch {
 	case fs.Changed("input") && fs.Changed("input-file-id"):
 		p.add("--input", "cannot be used with --input-file-id: give a local file or an uploaded one")
+		return localInputID // said once: the request itself is not missing its file
 	case fs.Changed("input"):
 		if f.input == "" {
 			p.add("--input", "is empty")

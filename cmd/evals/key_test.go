@@ -166,3 +166,25 @@ func TestHugeNumbersPrintAsNumbers(t *testing.T) {
 		t.Errorf("rounding: %s, %s", formatPercent(83.333), formatNumber(12.345))
 	}
 }
+
+func TestInputAndInputFileIDTogetherIsSaidOnce(t *testing.T) {
+	srv := startAPI(t)
+	input := writeFile(t, "rows.jsonl", `{"prompt": "q", "response": "r"}`+"\n")
+	res := newCLI(t, srv.URL).mustRun(2, "create", "classify", "--input", input, "--input-file-id", "file-1",
+		"--judge-model", "m", "--judge-template", "{{prompt}}", "--labels", "yes,no", "--pass-labels", "yes",
+		"--model-column", "response")
+	if n := strings.Count(res.stderr, "input"); n != 2 { // "--input: cannot be used with --input-file-id"
+		t.Errorf("stderr mentions the input %d times:\n%s", n, res.stderr)
+	}
+	if srv.totalRequests() != 0 {
+		t.Errorf("%d requests reached the server", srv.totalRequests())
+	}
+}
+
+func TestResultsOfAFailedJobPrintNoTable(t *testing.T) {
+	fs := startFixtures(t, fixtureRoutes(t))
+	res := newCLI(t, fs.URL+"/v1").run("results", "eval-failed")
+	if res.code == 0 || res.stdout != "" {
+		t.Errorf("%s", res)
+	}
+}

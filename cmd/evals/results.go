@@ -74,7 +74,9 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 	printed, complete := 0, true
 	for row, err := range c.JobResultRows(cmd.Context(), job) {
 		if err != nil {
-			_ = out.Flush()
+			if printed > 0 {
+				_ = out.Flush() // the rows that came before the error; no lone header
+			}
 			return fmt.Errorf("results %s: %w", job.ID, err)
 		}
 		summary.Add(row)
