@@ -3,19 +3,28 @@ package wrappers
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/evalkit/together-evals/generated"
 )
 
 // The spec says what each field of a job holds, and answers are decoded strictly against it. When
 // a job does not decode (a time stamp without a zone, a count sent as a string, an error sent as
-// an object), the job is repaired instead of failing the whole call, or a whole list: repairJob
-// rewrites the fields that break the spec into the form the spec gives them, or drops them, and
-// says what it did; the job is then decoded again and carries those notes (Job.Warnings). A
-// well-formed answer never comes here, so the strict, fast path costs nothing more.
+// an object), it is repaired instead of failing the whole call, or a whole list: repairJob walks
+// the job along the spec's own EvaluationJob schema (embedded in package generated, so no field is
+// listed here by hand), rewrites each value that breaks its schema into the form the schema gives
+// it, or drops it, and says what it did; the job is then decoded again and carries those notes
+// (Job.Warnings). A well-formed answer never comes here, so the strict, fast path costs nothing
+// more.
 
 // naiveTimeLayouts are the time stamp forms read as UTC when a stamp has no zone, tried in order.
 var naiveTimeLayouts = []string{
@@ -24,15 +33,27 @@ var naiveTimeLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z07:00",
 }
 
-// resultNumbers are the fields of results that hold numbers.
-var resultNumbers = []string{
-	"generation_fail_count", "judge_fail_count", "invalid_label_count", "pass_percentage",
-	"invalid_score_count", "failed_samples", "num_samples", "A_wins", "B_wins", "Ties",
-}
+// jobSchema is the spec's EvaluationJob schema, loaded once, the first time a job needs repair.
+var jobSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
+	doc, err := generated.GetSpec()
+	if err != nil {
+		return nil, err
+	}
+	ref := doc.Components.Schemas["EvaluationJob"]
+	if ref == nil || ref.Value == nil {
+		return nil, errors.New("the spec has no EvaluationJob schema")
+	}
+	return ref.Value, nil
+})
 
-// repairJob returns raw (one job object) with the fields that break the spec repaired or dropped,
-// and a note for each, naming the field. It fails only when raw is not a JSON object at all.
+// repairJob returns raw (one job object, or the answer of /status, whose fields are a job's) with
+// the values that break the spec repaired or dropped, and a note for each, naming the field. It
+// fails only when raw is not a JSON object at all.
 func repairJob(raw []byte) ([]byte, []string, error) {
+	schema, err := jobSchema()
+	if err != nil {
+		return nil, nil, err
+	}
 	var job map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -40,48 +61,15 @@ func repairJob(raw []byte) ([]byte, []string, error) {
 		return nil, nil, err
 	}
 	if job == nil {
-		return nil, nil, fmt.Errorf("the job is null")
+		return nil, nil, errors.New("the job is null")
 	}
 	r := repairer{}
-	r.str(job, "", "workflow_id", true)
-	r.str(job, "", "type", false)
-	r.str(job, "", "status", false)
-	r.str(job, "", "owner_id", false)
-	r.stamp(job, "", "created_at")
-	r.stamp(job, "", "updated_at")
-	if v, ok := job["status_updates"]; ok && v != nil {
-		updates, isList := v.([]any)
-		if !isList {
-			r.drop(job, "", "status_updates", "is not a list")
-		}
-		kept := updates[:0]
-		for i, u := range updates {
-			prefix := fmt.Sprintf("status_updates[%d].", i)
-			m, isObj := u.(map[string]any)
-			if !isObj {
-				r.note(prefix[:len(prefix)-1], "is not an object; left out")
-				continue
-			}
-			r.str(m, prefix, "status", false)
-			r.str(m, prefix, "message", false)
-			r.stamp(m, prefix, "timestamp")
-			kept = append(kept, m)
-		}
-		if isList {
-			job["status_updates"] = kept
-		}
+	// A failed job's results sent as a bare string: the results schema has a string `error`.
+	if s, ok := job["results"].(string); ok {
+		job["results"] = map[string]any{"error": s}
+		r.note("results", "is a string; read as the error of a failed job")
 	}
-	if v, ok := job["results"]; ok && v != nil {
-		switch res := v.(type) {
-		case map[string]any:
-			r.results(res)
-		case string:
-			job["results"] = map[string]any{"error": res}
-			r.note("results", "is a string; read as the error of a failed job")
-		default:
-			r.drop(job, "", "results", "is not an object")
-		}
-	}
+	r.object(job, schema, "")
 	fixed, err := json.Marshal(job)
 	if err != nil {
 		return nil, nil, err
@@ -94,74 +82,129 @@ type repairer struct{ notes []string }
 
 func (r *repairer) note(field, what string) { r.notes = append(r.notes, field+": "+what) }
 
-func (r *repairer) drop(m map[string]any, prefix, key, why string) {
-	delete(m, key)
-	r.note(prefix+key, why+"; left out")
+// object repairs the properties of m that its schema describes, in name order; unknown ones are
+// left as they are.
+func (r *repairer) object(m map[string]any, s *openapi3.Schema, prefix string) {
+	names := make([]string, 0, len(s.Properties))
+	for name := range s.Properties {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v, ok := m[name]
+		if !ok || v == nil || s.Properties[name].Value == nil {
+			continue
+		}
+		fixed, keep := r.value(v, s.Properties[name].Value, prefix+name, slices.Contains(s.Required, name))
+		if keep {
+			m[name] = fixed
+		} else {
+			delete(m, name)
+		}
+	}
 }
 
-// str makes m[key] a string: a number is written out; anything else is dropped (or, for a
-// required field, kept as its JSON text).
-func (r *repairer) str(m map[string]any, prefix, key string, required bool) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return
+// value repairs v against s; keep is false when v must be left out.
+func (r *repairer) value(v any, s *openapi3.Schema, field string, required bool) (fixed any, keep bool) {
+	switch {
+	case len(s.OneOf) > 0 || len(s.AnyOf) > 0:
+		return v, true // label_counts: decoded lazily, its own errors reported where it is read
+	case s.Type.Is("object"):
+		m, ok := v.(map[string]any)
+		if !ok {
+			r.note(field, "is not an object; left out")
+			return nil, false
+		}
+		r.object(m, s, field+".")
+		return m, true
+	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil:
+		list, ok := v.([]any)
+		if !ok {
+			r.note(field, "is not a list; left out")
+			return nil, false
+		}
+		kept := list[:0]
+		for i, item := range list {
+			if item == nil {
+				kept = append(kept, item)
+				continue
+			}
+			if f, keep := r.value(item, s.Items.Value, fmt.Sprintf("%s[%d]", field, i), false); keep {
+				kept = append(kept, f)
+			}
+		}
+		return kept, true
+	case s.Type.Is("string") && s.Format == "date-time":
+		return r.stamp(v, field)
+	case s.Type.Is("string"):
+		return r.str(v, field, required)
+	case s.Type.Is("number"), s.Type.Is("integer"):
+		return r.num(v, field)
+	case s.Type.Is("boolean"):
+		if _, ok := v.(bool); !ok {
+			r.note(field, "is not true or false; left out")
+			return nil, false
+		}
 	}
+	return v, true
+}
+
+// str reads a number as its text and an object as its "message" (or its JSON text); anything else
+// is left out, unless the field is required, when its JSON text stands in.
+func (r *repairer) str(v any, field string, required bool) (any, bool) {
 	switch t := v.(type) {
 	case string:
+		return t, true
 	case json.Number:
-		m[key] = t.String()
-		r.note(prefix+key, "is a number; read as the string "+strconv.Quote(t.String()))
-	default:
-		if required {
-			b, _ := json.Marshal(t)
-			m[key] = string(b)
-			r.note(prefix+key, "is not a string; read as its JSON text")
-			return
+		r.note(field, "is a number; read as the string "+strconv.Quote(t.String()))
+		return t.String(), true
+	case map[string]any:
+		if msg, ok := t["message"].(string); ok {
+			r.note(field, "is an object; read as its message "+strconv.Quote(msg))
+			return msg, true
 		}
-		r.drop(m, prefix, key, "is not a string")
 	}
+	if _, isBool := v.(bool); isBool && !required {
+		r.note(field, "is not a string; left out")
+		return nil, false
+	}
+	b, _ := json.Marshal(v)
+	r.note(field, "is not a string; read as its JSON text")
+	return string(b), true
 }
 
-// stamp makes m[key] an RFC 3339 time stamp: a stamp without a zone is read as UTC, a number as
-// Unix seconds; anything else is dropped.
-func (r *repairer) stamp(m map[string]any, prefix, key string) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return
-	}
+// stamp reads an RFC 3339 time stamp as it is, one without a zone as UTC, and a number as Unix
+// seconds; anything else is left out.
+func (r *repairer) stamp(v any, field string) (any, bool) {
 	switch t := v.(type) {
 	case string:
 		if _, err := time.Parse(time.RFC3339Nano, t); err == nil {
-			return
+			return t, true
 		}
 		for _, layout := range naiveTimeLayouts {
 			if at, err := time.ParseInLocation(layout, t, time.UTC); err == nil {
-				m[key] = at.UTC().Format(time.RFC3339Nano)
-				r.note(prefix+key, fmt.Sprintf("%q is not an RFC 3339 time stamp; read as %s", t, at.UTC().Format(time.RFC3339Nano)))
-				return
+				s := at.UTC().Format(time.RFC3339Nano)
+				r.note(field, fmt.Sprintf("%q is not an RFC 3339 time stamp; read as %s", t, s))
+				return s, true
 			}
 		}
-		r.drop(m, prefix, key, fmt.Sprintf("%q is not a time stamp", t))
+		r.note(field, fmt.Sprintf("%q is not a time stamp; left out", t))
 	case json.Number:
-		if secs, err := t.Float64(); err == nil && !math.IsInf(secs, 0) && math.Abs(secs) < 1e11 {
-			at := time.Unix(0, int64(secs*1e9)).UTC()
-			m[key] = at.Format(time.RFC3339Nano)
-			r.note(prefix+key, "is a number; read as Unix seconds, "+at.Format(time.RFC3339Nano))
-			return
+		if secs, err := t.Float64(); err == nil && math.Abs(secs) < 1e11 {
+			s := time.Unix(0, int64(secs*1e9)).UTC().Format(time.RFC3339Nano)
+			r.note(field, "is a number; read as Unix seconds, "+s)
+			return s, true
 		}
-		r.drop(m, prefix, key, "is a number that is not a time")
+		r.note(field, "is a number that is not a time; left out")
 	default:
-		r.drop(m, prefix, key, "is not a time stamp")
+		r.note(field, "is not a time stamp; left out")
 	}
+	return nil, false
 }
 
-// num makes m[key] a finite JSON number: a string holding one is read as it; anything else is
-// dropped.
-func (r *repairer) num(m map[string]any, prefix, key string) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return
-	}
+// num reads a string holding a finite number as that number; anything else that is not a finite
+// number is left out.
+func (r *repairer) num(v any, field string) (any, bool) {
 	var text string
 	switch t := v.(type) {
 	case json.Number:
@@ -169,49 +212,16 @@ func (r *repairer) num(m map[string]any, prefix, key string) {
 	case string:
 		text = strings.TrimSpace(t)
 	default:
-		r.drop(m, prefix, key, "is not a number")
-		return
+		r.note(field, "is not a number; left out")
+		return nil, false
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		r.drop(m, prefix, key, fmt.Sprintf("%s is not a number a float64 holds", strconv.Quote(text)))
-		return
+		r.note(field, strconv.Quote(text)+" is not a number a float64 holds; left out")
+		return nil, false
 	}
 	if _, isNum := v.(json.Number); !isNum {
-		r.note(prefix+key, fmt.Sprintf("is the string %q; read as the number", text))
+		r.note(field, fmt.Sprintf("is the string %q; read as the number", text))
 	}
-	m[key] = json.Number(strconv.FormatFloat(f, 'g', -1, 64))
-}
-
-// results repairs a results object; label_counts is left alone (it has its own lazy decoding).
-func (r *repairer) results(res map[string]any) {
-	const prefix = "results."
-	if v, ok := res["error"]; ok && v != nil {
-		if _, isStr := v.(string); !isStr {
-			msg := ""
-			if m, isObj := v.(map[string]any); isObj {
-				msg, _ = m["message"].(string)
-			}
-			if msg == "" {
-				b, _ := json.Marshal(v)
-				msg = string(b)
-			}
-			res["error"] = msg
-			r.note(prefix+"error", "is not a string; read as "+strconv.Quote(msg))
-		}
-	}
-	r.str(res, prefix, "result_file_id", false)
-	for _, key := range resultNumbers {
-		r.num(res, prefix, key)
-	}
-	if v, ok := res["aggregated_scores"]; ok && v != nil {
-		agg, isObj := v.(map[string]any)
-		if !isObj {
-			r.drop(res, prefix, "aggregated_scores", "is not an object")
-			return
-		}
-		for _, key := range []string{"mean_score", "std_score", "pass_percentage"} {
-			r.num(agg, prefix+"aggregated_scores.", key)
-		}
-	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), true
 }
