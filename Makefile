@@ -7,7 +7,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 FUZZTIME ?= 20s
 BENCHCOUNT ?= 6
 
-.PHONY: help generate check-generated vet test test-short lint fuzz bench demo build tools clean
+.PHONY: help generate check-generated vet test test-short lint fuzz bench bench-node demo build tools clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ fuzz: ## Run every fuzz target for FUZZTIME each (seed corpora always run in mak
 
 bench: ## Benchmarks, interleaved runs, ratios against the hand-written floor (scripts/bench.sh).
 	BENCHCOUNT=$(BENCHCOUNT) ./scripts/bench.sh
+
+bench-node: ## Optional: the provider's TypeScript SDK (npm together-ai) side by side with floor and wrappers (scripts/bench-node.sh; needs node, npm).
+	./scripts/bench-node.sh
 
 clean: ## Remove build outputs.
 	rm -rf $(BIN)
