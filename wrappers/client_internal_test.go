@@ -54,8 +54,13 @@ func TestWithHTTPClientIsCopied(t *testing.T) {
 	if d.direct == mine || d.direct.Timeout != time.Second || d.direct.CheckRedirect == nil {
 		t.Errorf("the client's copy: timeout %s, redirect policy %v", d.direct.Timeout, d.direct.CheckRedirect != nil)
 	}
-	if d.retrying.HTTPClient != d.direct || d.retrying.Logger != nil || d.retrying.RetryMax != DefaultMaxRetries {
+	rh := d.retrying.HTTPClient
+	if rh.Timeout != d.direct.Timeout || rh.CheckRedirect == nil || d.retrying.Logger != nil || d.retrying.RetryMax != DefaultMaxRetries {
 		t.Error("the retrying client is not set up as documented")
+	}
+	// The retrying layer sees the transport without CloseIdleConnections (see keepIdleConns).
+	if _, ok := rh.Transport.(interface{ CloseIdleConnections() }); ok {
+		t.Error("retryablehttp can close the shared pool's idle connections")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/evalkit/together-evals/generated"
 )
@@ -30,6 +31,7 @@ func (c *Client) Retrieve(ctx context.Context, id string) (*Job, error) {
 	if job.ID == "" {
 		return nil, fmt.Errorf("wrappers: GET %s: the answer has no workflow_id", path)
 	}
+	c.scrubResults(job.results)
 	return job, nil
 }
 
@@ -59,6 +61,7 @@ func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
 	if g.Status == "" {
 		return nil, fmt.Errorf("wrappers: GET %s: the answer has no status", path)
 	}
+	c.scrubResults(g.Results)
 	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, warnings: warnings, results: g.Results}, nil
 }
 
@@ -98,7 +101,22 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, j := range jobs {
+		c.scrubResults(j.results)
+	}
 	return jobs, nil
+}
+
+// scrubResults removes the API key from a failed job's reason, should the service echo it: the
+// reason reaches users in errors ([JobFailedError]) and logs, where the key must never be.
+func (c *Client) scrubResults(r *generated.EvaluationResults) {
+	if r == nil || r.Error == nil {
+		return
+	}
+	if k := c.key(); k != "" && strings.Contains(*r.Error, k) {
+		msg := strings.ReplaceAll(*r.Error, k, redacted)
+		r.Error = &msg
+	}
 }
 
 // Models returns the names of the models evaluations can use (GET /evaluation/model-list), from

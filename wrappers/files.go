@@ -100,16 +100,12 @@ func (c *Client) FileContent(ctx context.Context, id string) (io.ReadCloser, err
 	if err := c.editRequest(ctx, req); err != nil {
 		return nil, err
 	}
-	rc, err := c.fileTransferClient()
-	if err != nil {
-		return nil, err
-	}
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: GET %s: %w", path, err)
 	}
 	start := time.Now()
-	resp, err := rc.Do(rreq) //nolint:bodyclose // closed below, or returned to the caller who closes it
+	resp, err := c.doer.transfer(rreq) //nolint:bodyclose // closed below, or returned to the caller who closes it
 	c.logTransfer(ctx, http.MethodGet, req, resp, err, start)
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: GET %s: %w", path, err)

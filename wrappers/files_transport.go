@@ -23,13 +23,9 @@ import (
 // errNoData is wrapped by the error of a file transfer whose server stopped answering.
 var errNoData = errors.New("the server sent nothing")
 
-// fileTransferClient returns a retrying client for file transfers; see above.
-func (c *Client) fileTransferClient() (*retryablehttp.Client, error) {
-	d, ok := c.api.Client.(*doer)
-	if !ok {
-		return nil, fmt.Errorf("wrappers: internal error: the client's transport is a %T", c.api.Client)
-	}
-	hc := *d.direct
+// newTransferClient returns the retrying client for file transfers, built once per Client from
+// its attempt client hc and retrying client r; see above.
+func newTransferClient(hc http.Client, r *retryablehttp.Client) *retryablehttp.Client {
 	timeout := hc.Timeout
 	hc.Timeout = 0
 	if timeout > 0 {
@@ -39,9 +35,8 @@ func (c *Client) fileTransferClient() (*retryablehttp.Client, error) {
 		}
 		hc.Transport = &answerTimeout{base: base, timeout: timeout}
 	}
-	r := d.retrying
 	return &retryablehttp.Client{
-		HTTPClient:      &hc,
+		HTTPClient:      keepIdleConns(&hc),
 		RetryWaitMin:    r.RetryWaitMin,
 		RetryWaitMax:    r.RetryWaitMax,
 		RetryMax:        r.RetryMax,
@@ -50,7 +45,17 @@ func (c *Client) fileTransferClient() (*retryablehttp.Client, error) {
 		ErrorHandler:    r.ErrorHandler,
 		RequestLogHook:  r.RequestLogHook,
 		ResponseLogHook: r.ResponseLogHook,
-	}, nil
+	}
+}
+
+// transfer sends a file transfer through the transfer client; its transport errors are cleaned
+// as every other request's are (see doer.sanitize).
+func (d *doer) transfer(rreq *retryablehttp.Request) (*http.Response, error) {
+	resp, err := d.transferClient.Do(rreq)
+	if err != nil {
+		err = d.sanitize(err)
+	}
+	return resp, err
 }
 
 // answerTimeout is a RoundTripper that fails an attempt when the server does not answer within

@@ -2,6 +2,8 @@ package wrappers_test
 
 import (
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/evalkit/together-evals/wrappers"
@@ -28,5 +30,22 @@ func TestNullsEverywhereDecode(t *testing.T) {
 	}
 	if _, ok := job.PassPercentage(); ok {
 		t.Error("PassPercentage of null reported present")
+	}
+}
+
+// TestFailedJobReasonNeverHoldsTheKey: a service that echoes the key into a failed job's reason
+// does not get it into the errors the job's accessors return.
+func TestFailedJobReasonNeverHoldsTheKey(t *testing.T) {
+	body := `{"workflow_id":"eval-1","type":"classify","status":"error","results":{"error":"bad key ` + testKey + `"}}`
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, []byte(body)) })
+	c := newClient(t, s)
+	job, err := c.Retrieve(ctxT(t), "eval-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = job.ClassifyResults()
+	msg, _ := job.ErrorResult()
+	if err == nil || strings.Contains(err.Error(), testKey) || strings.Contains(msg, testKey) {
+		t.Errorf("error %v, reason %q", err, msg)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,5 +312,46 @@ func TestRetryAfterOnAPIError(t *testing.T) {
 	var ae *wrappers.APIError
 	if !errors.As(err, &ae) || ae.RetryAfter != 3*time.Second || !errors.Is(err, wrappers.ErrRateLimited) {
 		t.Errorf("error = %#v", err)
+	}
+}
+
+// TestFailedCallsKeepThePool: a call that ends without success (its retries ran out, or it was
+// cancelled) does not close the idle connections other calls use.
+func TestFailedCallsKeepThePool(t *testing.T) {
+	var conns atomic.Int64
+	var fail atomic.Bool
+	ok := fixture(t, "documented_job.json")
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if fail.Load() {
+			writeJSON(w, 503, []byte(`{"error":{"message":"busy","type":"server_error"}}`))
+			return
+		}
+		writeJSON(w, 200, ok)
+	}))
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	s.Start()
+	defer s.Close()
+	c, err := wrappers.NewClient(wrappers.WithAPIKey(testKey), wrappers.WithBaseURL(s.URL+"/v1"),
+		wrappers.WithRetryWaitBounds(time.Millisecond, 2*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retrieve(ctxT(t), "eval-1234aedf"); err != nil {
+		t.Fatal(err)
+	}
+	fail.Store(true)
+	if _, err := c.Retrieve(ctxT(t), "eval-1234aedf"); err == nil {
+		t.Fatal("no error after the retries ran out")
+	}
+	fail.Store(false)
+	if _, err := c.Retrieve(ctxT(t), "eval-1234aedf"); err != nil {
+		t.Fatal(err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections opened, want 1: a failed call closed the pool", n)
 	}
 }

@@ -80,7 +80,9 @@ func newHTTPClient(cfg *config, base *url.URL) *http.Client {
 type doer struct {
 	retrying *retryablehttp.Client
 	direct   *http.Client
-	logger   *slog.Logger
+	// transferClient sends file uploads and downloads (see files_transport.go).
+	transferClient *retryablehttp.Client
+	logger         *slog.Logger
 	// redact removes the API key from a text; nil when there is nothing to remove.
 	redact func(string) string
 }
@@ -93,7 +95,7 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 	p := newRetryPolicy()
 	p.maxWait = cfg.retryWaitMax
 	rc := &retryablehttp.Client{
-		HTTPClient:   hc,
+		HTTPClient:   keepIdleConns(hc),
 		Logger:       nil, // retryablehttp logs to stderr by default; we log through slog below.
 		RetryWaitMin: cfg.retryWaitMin,
 		RetryWaitMax: cfg.retryWaitMax,
@@ -116,7 +118,7 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 			}
 		},
 	}
-	d := &doer{retrying: rc, direct: hc, logger: logger}
+	d := &doer{retrying: rc, direct: hc, transferClient: newTransferClient(*hc, rc), logger: logger}
 	if key := cfg.key; key != nil {
 		d.redact = func(s string) string {
 			if k := key(); k != "" {
@@ -196,6 +198,25 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// keepIdleConns returns a copy of hc whose transport cannot be told to close its idle
+// connections. retryablehttp calls CloseIdleConnections whenever a call ends without success (its
+// retries ran out, its context was cancelled); on the shared pool that would drop the connections
+// of every other call in flight, and of the whole process with WithHTTPClient(http.DefaultClient).
+func keepIdleConns(hc *http.Client) *http.Client {
+	c := *hc
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c.Transport = noCloseIdle{rt}
+	return &c
+}
+
+// noCloseIdle is a RoundTripper without CloseIdleConnections.
+type noCloseIdle struct{ rt http.RoundTripper }
+
+func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) { return n.rt.RoundTrip(req) }
 
 // giveUp is retryablehttp's ErrorHandler, called when the policy stops: it hands back the last
 // answer when retries ran out on a retryable status (so that it becomes an *APIError), and

@@ -165,12 +165,8 @@ func (c *Client) UploadFile(ctx context.Context, path string, opts ...UploadOpti
 		return nil, fmt.Errorf("wrappers: upload %s: %w", path, err)
 	}
 	rreq.ContentLength = total
-	rc, err := c.fileTransferClient()
-	if err != nil {
-		return nil, err
-	}
 	start := time.Now()
-	resp, err := rc.Do(rreq) //nolint:bodyclose // checkResponse closes it
+	resp, err := c.doer.transfer(rreq) //nolint:bodyclose // checkResponse closes it
 	c.logTransfer(ctx, http.MethodPost, req, resp, err, start)
 	g, raw, err := checkResponse[generated.FileObject](c, http.MethodPost, apiPath, resp, err)
 	if err != nil {
