@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -194,29 +195,37 @@ var errNoKey = errors.New("no API key: set it with\n  export " + wrappers.EnvAPI
 // client returns a client for the API from the environment and the global flags. A missing key is
 // a usage error that says how to set it.
 func (a *app) client() (*wrappers.Client, error) {
-	key := a.getenv(wrappers.EnvAPIKey)
+	// Trimmed as NewClient trims the variable when it reads it itself.
+	key := strings.TrimSpace(a.getenv(wrappers.EnvAPIKey))
 	if key == "" {
 		return nil, &usageError{err: errNoKey}
 	}
-	base := a.baseURL
+	opts := []wrappers.Option{
+		wrappers.WithAPIKey(key),
+		wrappers.WithUserAgent("together-evals-cli/" + wrappers.Version),
+	}
+	// The CLI's environment is a.getenv (tests give their own), so the base URL is passed
+	// explicitly rather than left to NewClient's own reading of the process environment.
+	base, source := a.baseURL, "--base-url"
 	if base == "" {
-		base = a.getenv(wrappers.EnvBaseURL)
+		base, source = strings.TrimSpace(a.getenv(wrappers.EnvBaseURL)), wrappers.EnvBaseURL
 	}
 	if base == "" {
 		base = wrappers.DefaultBaseURL
 	}
-	opts := []wrappers.Option{
-		wrappers.WithAPIKey(key),
-		wrappers.WithBaseURL(base),
-		wrappers.WithUserAgent("together-evals-cli/" + wrappers.Version),
-	}
+	opts = append(opts, wrappers.WithBaseURL(base))
 	if a.debug {
 		opts = append(opts, wrappers.WithLogger(a.debugLogger()))
 	}
 	opts = append(opts, a.clientOpts...)
 	c, err := wrappers.NewClient(opts...)
 	if err != nil {
-		return nil, &usageError{err: fmt.Errorf("--base-url / %s: %w", wrappers.EnvBaseURL, err)}
+		// NewClient names what is wrong: the key's form, or the base URL and why; the latter is
+		// also told where it came from.
+		if strings.Contains(err.Error(), "base URL") {
+			err = fmt.Errorf("%s: %w", source, err)
+		}
+		return nil, &usageError{err: err}
 	}
 	return c, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/evalkit/together-evals/api"
+	"github.com/evalkit/together-evals/wrappers"
 )
 
 // externalToken is the token of an external judge, read from the environment variable named by
@@ -186,5 +187,17 @@ func TestResultsOfAFailedJobPrintNoTable(t *testing.T) {
 	res := newCLI(t, fs.URL+"/v1").run("results", "eval-failed")
 	if res.code == 0 || res.stdout != "" {
 		t.Errorf("%s", res)
+	}
+}
+
+func TestKeyFromTheEnvironmentIsTrimmed(t *testing.T) {
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	c.env[wrappers.EnvAPIKey] = testKey + "\n"
+	c.mustRun(0, "models")
+	c.env[wrappers.EnvAPIKey] = "two words"
+	res := c.mustRun(2, "models")
+	if strings.Contains(res.stderr, "base") {
+		t.Errorf("a bad key is blamed on the base URL: %s", res.stderr)
 	}
 }
