@@ -99,7 +99,7 @@ func labelCountsError(format string, args ...any) error {
 	return &ResultError{Field: labelCountsField, Problem: fmt.Sprintf(format, args...)}
 }
 
-// decodeLabelCounts decodes label_counts (nil when absent).
+// decodeLabelCounts decodes label_counts; an absent or null value is a *ResultError saying so.
 func decodeLabelCounts(raw *json.RawMessage) (map[string]int, error) {
 	if raw == nil {
 		return nil, labelCountsError("absent")

@@ -18,7 +18,8 @@ const (
 	DefaultTimeout = 60 * time.Second
 	// DefaultRetryWaitMin is the base of the exponential backoff between retries.
 	DefaultRetryWaitMin = 500 * time.Millisecond
-	// DefaultRetryWaitMax caps the wait between retries, including a wait asked for by Retry-After.
+	// DefaultRetryWaitMax caps the wait between retries; an answer whose Retry-After asks for more
+	// is not retried but returned at once, as an *APIError with RetryAfter set.
 	DefaultRetryWaitMax = 30 * time.Second
 	// DefaultUserAgent is sent as User-Agent unless [WithUserAgent] replaces it.
 	DefaultUserAgent = "together-evals-go/" + Version

@@ -32,7 +32,8 @@ type WaitOptions struct {
 	// Timeout bounds the whole wait; 0 means no limit besides the context's.
 	Timeout time.Duration
 	// MaxFailedPolls is how many polls in a row may fail with a transient error (a connection
-	// error, 408, 429 or 5xx that outlasted the client's retries) before Wait gives up; the next
+	// error, a malformed answer, or a 408, 429 or 5xx that outlasted the client's retries) before
+	// Wait gives up; any other error (not found, unauthorized, ...) ends it at once. The next
 	// poll follows the usual schedule (default 5; a negative value gives up at the first one).
 	MaxFailedPolls int
 	// OnChange, if set, is called with the job's status each time it changes, the first status
