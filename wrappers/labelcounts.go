@@ -219,7 +219,7 @@ func endOfLabelCounts(counts map[string]int, s string, i int, where string) (map
 }
 
 // skipWS returns the index of the first byte at or after i that is not JSON white space.
-func skipWS(s string, i int) int {
+func skipWS[T string | []byte](s T, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
 		i++
 	}

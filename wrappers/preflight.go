@@ -248,7 +248,7 @@ func (c *inputChecker) checkLine(n int, line []byte) {
 		c.add(n, "", "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without one")
 		line = line[len(utf8BOM):]
 	}
-	if skipSpace(line, 0) == len(line) {
+	if skipWS(line, 0) == len(line) {
 		c.report.BlankLines++
 		c.add(n, "", "a blank line: every line must be one JSON object (the service rejects blank lines); remove it")
 		return

@@ -99,11 +99,11 @@ func (m jsonMember) name() string {
 // reports false when data is not an object. The slices passed to fn point into
 // data: no member is copied.
 func walkObject(data []byte, fn func(m jsonMember) bool) bool {
-	i := skipSpace(data, 0)
+	i := skipWS(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
-	i = skipSpace(data, i+1)
+	i = skipWS(data, i+1)
 	if i < len(data) && data[i] == '}' {
 		return true
 	}
@@ -113,36 +113,24 @@ func walkObject(data []byte, fn func(m jsonMember) bool) bool {
 		}
 		end, escaped := scanString(data, i)
 		m := jsonMember{key: data[i+1 : end-1], escaped: escaped}
-		i = skipSpace(data, end)
+		i = skipWS(data, end)
 		if i >= len(data) || data[i] != ':' {
 			return true
 		}
-		i = skipSpace(data, i+1)
+		i = skipWS(data, i+1)
 		start := i
 		i = skipValue(data, i)
 		m.value = data[start:i]
 		if !fn(m) {
 			return true
 		}
-		i = skipSpace(data, i)
+		i = skipWS(data, i)
 		if i >= len(data) || data[i] != ',' {
 			return true
 		}
-		i = skipSpace(data, i+1)
+		i = skipWS(data, i+1)
 	}
 	return true
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
 }
 
 // scanString returns the index just past the JSON string starting at data[i]
