@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/getkin/kin-openapi/routers"
+
 	"github.com/evalkit/together-evals/generated"
 )
 
@@ -191,7 +193,8 @@ const fallbackPattern = "/"
 // fallback answers requests for no operation: 405 where the path exists with other methods, 404
 // otherwise, both as ErrorData.
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := s.validator.Route(r); err != nil && strings.Contains(err.Error(), "method not allowed") {
+	var re *routers.RouteError
+	if _, _, err := s.validator.Route(r); errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
 		writeError(w, http.StatusMethodNotAllowed, apiError(errTypeInvalidRequest, "", "",
 			fmt.Sprintf("Method %s is not allowed for %s", r.Method, r.URL.Path)))
 		return
