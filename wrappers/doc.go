@@ -15,7 +15,10 @@
 //   - Reads are retried on connection errors, 408, 429, 500, 502, 503 and 504 with capped exponential
 //     backoff and full jitter, honouring Retry-After. A create is retried only when the service
 //     certainly did not act on it (429, or a connection that was never made), so a flaky network
-//     never creates two jobs.
+//     never creates two jobs. The retry loop is hashicorp/go-retryablehttp's, chosen over a
+//     hand-written one because its CheckRetry, Backoff and ErrorHandler hooks express this policy
+//     whole (the method reaches CheckRetry through the request's context, and the last retryable
+//     answer is handed back to become an [*APIError]), and it rewinds request bodies for retries.
 //   - Every non-2xx answer is an [*APIError]; [ErrNotFound], [ErrUnauthorized] and [ErrRateLimited]
 //     work with errors.Is.
 //   - A [Job] offers typed results chosen by the job's type ([ClassifyResults], [ScoreResults],

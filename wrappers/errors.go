@@ -111,7 +111,9 @@ func (e *APIError) Is(target error) bool {
 // Create and Validate join several of them with errors.Join; use errors.As to reach the first, or
 // [ValidationErrors] to list them all.
 type ValidationError struct {
-	Field   string
+	// Field is the wire path of the field at fault, such as "parameters.labels".
+	Field string
+	// Problem says what is wrong with it.
 	Problem string
 }
 

@@ -263,6 +263,7 @@ type RowError struct {
 	Err error
 }
 
+// Error returns the line and what was wrong with it.
 func (e *RowError) Error() string { return fmt.Sprintf("result row at line %d: %v", e.Line, e.Err) }
 
 // Unwrap returns the underlying error.

@@ -237,9 +237,11 @@ func (m SummaryMismatch) String() string {
 // SummaryMismatchError is returned by [RowSummary.Check] when the rows and the
 // job's results disagree.
 type SummaryMismatchError struct {
+	// Mismatches lists each figure on which the rows and the job disagree.
 	Mismatches []SummaryMismatch
 }
 
+// Error lists the mismatches, one after the other.
 func (e *SummaryMismatchError) Error() string {
 	parts := make([]string, len(e.Mismatches))
 	for i, m := range e.Mismatches {

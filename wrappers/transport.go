@@ -61,11 +61,16 @@ func newHTTPClient(cfg *config, base *url.URL) *http.Client {
 		if len(via) >= maxRedirects {
 			return errTooManyRedirects
 		}
-		// A redirect is followed only for a read and only on the base URL's origin: anything else
-		// (a create's body, the key) could end up somewhere the user never named. The redirect
-		// answer itself is returned instead, and becomes an *APIError.
-		if via[0].Method != http.MethodGet || !sameOrigin(base, req.URL) {
+		// Only a read follows a redirect: a create's body (which may hold an external token)
+		// must not be sent anywhere the user never named, so its redirect answer is returned
+		// instead, and becomes an *APIError. A read may be sent to another origin (a file's
+		// content may live in storage elsewhere), but without the key: net/http drops it for
+		// another domain, yet keeps it for a subdomain or a switch from https to http.
+		if via[0].Method != http.MethodGet {
 			return http.ErrUseLastResponse
+		}
+		if !sameOrigin(base, req.URL) {
+			req.Header.Del("Authorization")
 		}
 		if userCheck != nil {
 			return userCheck(req, via)
