@@ -169,7 +169,7 @@ func TestBenchListIsAValidAnswer(t *testing.T) {
 		t.Fatalf("%d jobs, want %d", len(jobs), benchListJobs)
 	}
 	for i, j := range jobs {
-		if len(j.StatusUpdates) != benchListUpdates || j.ID == "" || len(j.Raw) == 0 || j.Raw[0] != '{' {
+		if len(j.StatusUpdates()) != benchListUpdates || j.ID == "" || len(j.Raw) == 0 || j.Raw[0] != '{' {
 			t.Fatalf("job %d = %+v", i, j)
 		}
 		if j.HasResults() {

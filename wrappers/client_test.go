@@ -167,9 +167,9 @@ func TestRetrieveDocumentedExample(t *testing.T) {
 	if !job.Done() || !job.Succeeded() || !job.HasResults() {
 		t.Error("the completed job is not done and succeeded with results")
 	}
-	if len(job.StatusUpdates) != 1 || job.StatusUpdates[0].Status != wrappers.StatusPending ||
-		job.StatusUpdates[0].Message != "Job is pending evaluation" || !job.StatusUpdates[0].Time.Equal(created) {
-		t.Errorf("StatusUpdates = %+v", job.StatusUpdates)
+	if len(job.StatusUpdates()) != 1 || job.StatusUpdates()[0].Status != wrappers.StatusPending ||
+		job.StatusUpdates()[0].Message != "Job is pending evaluation" || !job.StatusUpdates()[0].Time.Equal(created) {
+		t.Errorf("StatusUpdates() = %+v", job.StatusUpdates())
 	}
 	if string(job.Parameters) != "{}" {
 		t.Errorf("Parameters = %s", job.Parameters)

@@ -31,17 +31,17 @@ var decodeOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv1.ReportE
 // jobWire is what a job decodes into: the generated type, with three of its fields decoded another
 // way, so that the job view costs no second pass and no copy:
 //
-//   - status_updates straight into the view's []StatusUpdate, each update decoded through the
-//     generated type;
+//   - status_updates checked where it lies and kept as a span of the body, decoded into the
+//     view's []StatusUpdate on first use (see historyField);
 //   - parameters and results.label_counts as spans of the body, which the view slices instead of
 //     copying them (the body is kept anyway, as the job's Raw).
 //
 // TestWireFieldsShadowTheGeneratedOnes checks that these names are still the generated ones.
 type jobWire struct {
 	generated.EvaluationJob
-	StatusUpdates statusHistory `json:"status_updates,omitempty"`
-	Parameters    rawSpan       `json:"parameters,omitempty"`
-	Results       *resultsWire  `json:"results,omitempty"`
+	StatusUpdates historyField `json:"status_updates,omitempty"`
+	Parameters    rawSpan      `json:"parameters,omitempty"`
+	Results       *resultsWire `json:"results,omitempty"`
 }
 
 // resultsWire is generated.EvaluationResults with label_counts decoded as a span of the body.
@@ -152,16 +152,229 @@ func (h *statusHistory) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return nil
 }
 
+// errEagerHistory is what historyField returns for a status_updates it cannot vouch for: the job
+// is then decoded again with its history decoded at once, so that what is accepted and every error
+// are those of the generated type's decoder.
+var errEagerHistory = errors.New("status_updates must be decoded at once")
+
+// historyField is a job's status_updates. Most of a list's decoding used to go into its status
+// histories (20 time stamps and 40 strings per job), which few callers read. So it is checked
+// where it lies, without allocating: an array of objects whose status and message are strings or
+// null, whose timestamp is an RFC 3339 string or null, and whose other members have names that
+// cannot be one of those three. What passes is kept as a span of the body and decoded by
+// [Job.StatusUpdates] on first use, by the decoder that would have decoded it at once (it cannot
+// fail there: it accepts all that passes the check). Anything else (null elements, a name that
+// could fold onto a field, a string with escapes in a time stamp, a second status_updates in the
+// object, a syntax error) fails the job's decoding with errEagerHistory, and the job is decoded
+// again with eager set.
+type historyField struct {
+	// eager, set before decoding, decodes the history at once into updates.
+	eager   bool
+	seen    bool
+	span    rawSpan
+	updates statusHistory
+}
+
+// UnmarshalJSONFrom checks the history and records where it lies, or decodes it (eager).
+func (h *historyField) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if h.eager {
+		return h.updates.UnmarshalJSONFrom(dec)
+	}
+	if h.seen {
+		return errEagerHistory
+	}
+	h.seen = true
+	// The decoder checks the syntax of the whole value in one call; checkHistory then walks the
+	// valid JSON it returns.
+	v, err := dec.ReadValue()
+	if err != nil || v.Kind() != '[' && v.Kind() != 'n' || v.Kind() == '[' && !checkHistory(v) {
+		return errEagerHistory
+	}
+	if v.Kind() == '[' {
+		end := dec.InputOffset()
+		h.span = rawSpan{start: end - int64(len(v)), end: end}
+	}
+	return nil
+}
+
+// checkHistory reports whether the eager decoder surely accepts v, a JSON array with valid syntax
+// (see historyField). Every loop moves forward in v or returns.
+func checkHistory(v []byte) bool {
+	i := skipWS(v, 1) // past '['
+	for i < len(v) && v[i] != ']' {
+		if v[i] != '{' {
+			return false // null or not an object
+		}
+		i = skipWS(v, i+1)
+		for i < len(v) && v[i] != '}' {
+			end := stringEnd(v, i)
+			if end < 0 {
+				return false
+			}
+			field := historyMember(v[i:end])
+			i = skipWS(v, skipWS(v, end)+1) // past ':'
+			if i >= len(v) {
+				return false
+			}
+			switch c := v[i]; field {
+			case memberOther:
+				if i = valueEnd(v, i); i < 0 {
+					return false
+				}
+			case memberString, memberTime:
+				if c == 'n' {
+					i += len("null")
+					break
+				}
+				if c != '"' {
+					return false
+				}
+				end := stringEnd(v, i)
+				if end < 0 {
+					return false
+				}
+				if field == memberTime {
+					var t time.Time
+					if bytes.IndexByte(v[i:end], '\\') >= 0 || t.UnmarshalJSON(v[i:end]) != nil {
+						return false
+					}
+				}
+				i = end
+			default:
+				return false
+			}
+			i = skipWS(v, i)
+			if i < len(v) && v[i] == ',' {
+				i = skipWS(v, i+1)
+			}
+		}
+		i = skipWS(v, i+1) // past '}'
+		if i < len(v) && v[i] == ',' {
+			i = skipWS(v, i+1)
+		}
+	}
+	return i < len(v)
+}
+
+// stringEnd returns the index just past the JSON string that starts at v[i], or -1. v is valid
+// JSON, so the string ends at the first quote not escaped.
+func stringEnd(v []byte, i int) int {
+	if i >= len(v) || v[i] != '"' {
+		return -1
+	}
+	for j := i + 1; ; {
+		k := bytes.IndexByte(v[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		j += k
+		backslashes := 0
+		for b := j - 1; b > i && v[b] == '\\'; b-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return j + 1
+		}
+		j++
+	}
+}
+
+// valueEnd returns the index just past the JSON value that starts at v[i], or -1. v is valid
+// JSON, so only strings and nesting need care.
+func valueEnd(v []byte, i int) int {
+	depth := 0
+	for i < len(v) {
+		switch c := v[i]; c {
+		case '"':
+			if i = stringEnd(v, i); i < 0 {
+				return -1
+			}
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of the enclosing object
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+// What a member of a status update is to checkHistory.
+const (
+	memberUnsure = iota // could match a field by folding: leave it to the eager decoder
+	memberOther         // matches no field: ignored
+	memberString        // status or message
+	memberTime          // timestamp
+)
+
+// historyMember classifies a member's name, given as its JSON string.
+func historyMember(name []byte) int {
+	if len(name) < 2 {
+		return memberUnsure
+	}
+	switch n := name[1 : len(name)-1]; string(n) {
+	case "status", "message":
+		return memberString
+	case "timestamp":
+		return memberTime
+	default:
+		// encoding/json matches names without regard to case (with Unicode folding: "ſtatus" is
+		// "status"); a name that is ASCII and is none of the three once lowered and rid of "_"
+		// and "-" cannot match.
+		var folded [len("timestamp")]byte
+		k := 0
+		for _, c := range n {
+			switch {
+			case c >= 0x80 || c == '\\':
+				return memberUnsure
+			case c == '_' || c == '-':
+				continue
+			case k == len(folded):
+				return memberOther
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			folded[k] = c
+			k++
+		}
+		switch string(folded[:k]) {
+		case "status", "message", "timestamp":
+			return memberUnsure
+		}
+		return memberOther
+	}
+}
+
 // view makes the job view of w, decoded from body; raw is the job's own JSON within body.
 func (w *jobWire) view(body, raw []byte) *Job {
 	g := &w.EvaluationJob
 	j := &Job{
-		ID:            g.WorkflowID,
-		Type:          JobType(g.Type),
-		Status:        Status(g.Status),
-		StatusUpdates: w.StatusUpdates,
-		Parameters:    w.Parameters.in(body),
-		Raw:           raw,
+		ID:     g.WorkflowID,
+		Type:   JobType(g.Type),
+		Status: Status(g.Status),
+		Parameters: w.Parameters.in(body),
+		Raw:        raw,
+	}
+	if w.StatusUpdates.eager {
+		if u := []StatusUpdate(w.StatusUpdates.updates); u != nil {
+			j.updates.Store(&u)
+		}
+	} else if h := w.StatusUpdates.span.in(body); h != nil {
+		j.history = bytes.TrimLeft(h, " \t\r\n:")
 	}
 	if g.OwnerID != nil {
 		j.OwnerID = *g.OwnerID
@@ -186,10 +399,20 @@ func (w *jobWire) view(body, raw []byte) *Job {
 // its Raw, and slices its Parameters and label_counts from it.
 func decodeJob(body []byte) (*Job, error) {
 	var w jobWire
-	if err := jsonv2.Unmarshal(body, &w, decodeOptions); err != nil {
+	if err := w.decode(body); err != nil {
 		return repairAndDecodeJob(body, err)
 	}
 	return w.view(body, body), nil
+}
+
+// decode decodes one job into w; its history at once if the check of historyField fails.
+func (w *jobWire) decode(body []byte) error {
+	err := jsonv2.Unmarshal(body, w, decodeOptions)
+	if errors.Is(err, errEagerHistory) {
+		*w = jobWire{StatusUpdates: historyField{eager: true}}
+		err = jsonv2.Unmarshal(body, w, decodeOptions)
+	}
+	return err
 }
 
 // repairAndDecodeJob is the fallback of a job that does not decode (see lenient.go): the job is
@@ -201,7 +424,7 @@ func repairAndDecodeJob(raw []byte, first error) (*Job, error) {
 		return nil, first
 	}
 	var w jobWire
-	if err := jsonv2.Unmarshal(fixed, &w, decodeOptions); err != nil {
+	if err := w.decode(fixed); err != nil {
 		return nil, first
 	}
 	j := w.view(fixed, raw)

@@ -237,7 +237,7 @@ func TestJobsWithoutResults(t *testing.T) {
 		}
 	}
 	job := retrieveFixture(t, "responses/job_minimal.json")
-	if job.Parameters != nil || job.StatusUpdates != nil || !job.CreatedAt.IsZero() || job.OwnerID != "" {
+	if job.Parameters != nil || job.StatusUpdates() != nil || !job.CreatedAt.IsZero() || job.OwnerID != "" {
 		t.Errorf("minimal job = %+v", job)
 	}
 	if _, err := job.Request(); err == nil {

@@ -269,10 +269,10 @@ func writeJob(w io.Writer, job *wrappers.Job, st style) error {
 		return keys.err
 	}
 
-	if len(job.StatusUpdates) > 0 {
+	if updates := job.StatusUpdates(); len(updates) > 0 {
 		b.WriteString("\nStatus history:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		for _, u := range job.StatusUpdates {
+		for _, u := range updates {
 			_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\n", formatTime(u.Time), clean(string(u.Status)), short(u.Message))
 		}
 		if err := tw.Flush(); err != nil {
