@@ -363,9 +363,9 @@ func historyMember(name []byte) int {
 func (w *jobWire) view(body, raw []byte) *Job {
 	g := &w.EvaluationJob
 	j := &Job{
-		ID:     g.WorkflowID,
-		Type:   JobType(g.Type),
-		Status: Status(g.Status),
+		ID:         g.WorkflowID,
+		Type:       JobType(g.Type),
+		Status:     Status(g.Status),
 		Parameters: w.Parameters.in(body),
 		Raw:        raw,
 	}
