@@ -233,11 +233,8 @@ func checkHistory(v []byte) bool {
 				if end < 0 {
 					return false
 				}
-				if field == memberTime {
-					var t time.Time
-					if bytes.IndexByte(v[i:end], '\\') >= 0 || t.UnmarshalJSON(v[i:end]) != nil {
-						return false
-					}
+				if field == memberTime && !isRFC3339(v[i+1:end-1]) {
+					return false
 				}
 				i = end
 			default:
@@ -254,6 +251,53 @@ func checkHistory(v []byte) bool {
 		}
 	}
 	return i < len(v)
+}
+
+// isRFC3339 reports whether s is a time stamp that time.Time.UnmarshalJSON (hence encoding/json)
+// and the eager decoder read at once: it accepts exactly what the fast path of the time package
+// accepts (YYYY-MM-DDThh:mm:ss, an optional fraction, Z or ±hh:mm, every field in its range), and
+// allocates nothing. What it refuses is left to the eager decoder, which may still read or repair it.
+func isRFC3339(s []byte) bool {
+	if len(s) < len("2006-01-02T15:04:05Z") {
+		return false
+	}
+	num := func(b []byte, lo, hi int) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n < lo || n > hi {
+			return -1
+		}
+		return n
+	}
+	year, month := num(s[0:4], 0, 9999), num(s[5:7], 1, 12)
+	if year < 0 || month < 0 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if num(s[8:10], 1, days) < 0 || num(s[11:13], 0, 23) < 0 || num(s[14:16], 0, 59) < 0 || num(s[17:19], 0, 59) < 0 {
+		return false
+	}
+	s = s[19:]
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		n := 2
+		for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+			n++
+		}
+		s = s[n:]
+	}
+	if len(s) == 1 && s[0] == 'Z' {
+		return true
+	}
+	return len(s) == len("+07:00") && (s[0] == '+' || s[0] == '-') && s[3] == ':' &&
+		num(s[1:3], 0, 23) >= 0 && num(s[4:6], 0, 59) >= 0
 }
 
 // stringEnd returns the index just past the JSON string that starts at v[i], or -1. v is valid

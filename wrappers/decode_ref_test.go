@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/evalkit/together-evals/generated"
 )
 
@@ -315,4 +317,33 @@ func TestHistoryCheck(t *testing.T) {
 	if a, b := j.StatusUpdates(), j.StatusUpdates(); len(a) != 1 || &a[0] != &b[0] || a[0].Status != StatusQueued {
 		t.Errorf("StatusUpdates() = %v then %v", a, b)
 	}
+}
+
+// FuzzIsRFC3339 holds the history check's time stamp test to the time package: whatever it
+// accepts, time.Time.UnmarshalJSON (encoding/json) and the eager decoder read as the same instant.
+func FuzzIsRFC3339(f *testing.F) {
+	for _, s := range []string{
+		"2025-07-23T17:10:04Z", "2025-07-23T17:10:04.837888Z", "2025-07-23T17:10:04.8378881234567+02:00",
+		"2024-02-29T00:00:00-23:59", "2025-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z",
+		"2025-07-23T24:00:00Z", "2025-07-23T17:60:00Z", "2025-07-23T17:10:60Z", "2025-07-23 17:10:04Z",
+		"2025-07-23t17:10:04z", "2025-07-23T17:10:04", "2025-07-23T17:10:04.Z", "2025-07-23T17:10:04,5Z",
+		"2025-07-23T17:10:04+24:00", "2025-07-23T17:10:04+02:60", "2025-07-23T17:10:04+0200", "0000-01-01T00:00:00Z",
+		"2025-13-01T00:00:00Z", "2025-00-01T00:00:00Z", "2025-07-00T00:00:00Z", "+025-07-23T17:10:04Z", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !isRFC3339([]byte(s)) {
+			return
+		}
+		var want time.Time
+		if err := want.UnmarshalJSON([]byte(`"` + s + `"`)); err != nil {
+			t.Fatalf("isRFC3339(%q) but time.Time.UnmarshalJSON: %v", s, err)
+		}
+		var h statusHistory
+		body := []byte(`[{"timestamp":"` + s + `"}]`)
+		if err := jsonv2.Unmarshal(body, &h, decodeOptions); err != nil || len(h) != 1 || !h[0].Time.Equal(want) {
+			t.Fatalf("isRFC3339(%q) but the eager decoder: %v, %v", s, h, err)
+		}
+	})
 }
