@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -344,6 +345,47 @@ func FuzzIsRFC3339(f *testing.F) {
 		body := []byte(`[{"timestamp":"` + s + `"}]`)
 		if err := jsonv2.Unmarshal(body, &h, decodeOptions); err != nil || len(h) != 1 || !h[0].Time.Equal(want) {
 			t.Fatalf("isRFC3339(%q) but the eager decoder: %v, %v", s, h, err)
+		}
+	})
+}
+
+// TestStatusUpdatesFromManyGoroutines reads one job's history from several goroutines at once
+// (the race detector checks the lazy decode); all get the same slice.
+func TestStatusUpdatesFromManyGoroutines(t *testing.T) {
+	j, err := decodeJob([]byte(`{"status_updates":[{"status":"queued","message":"m","timestamp":"2025-07-23T17:10:04Z"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([][]StatusUpdate, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = j.StatusUpdates() })
+	}
+	wg.Wait()
+	for i, u := range got {
+		if len(u) != 1 || &u[0] != &got[0][0] || u[0].Message != "m" {
+			t.Errorf("goroutine %d: %v", i, u)
+		}
+	}
+}
+
+// FuzzStringEnd holds stringEnd to encoding/json: for any string, encoded (with or without
+// escaping HTML and non-ASCII, so that quotes and backslashes fall at every offset) and followed by
+// more JSON, it finds the end of the encoded string.
+func FuzzStringEnd(f *testing.F) {
+	for _, s := range []string{"", `"`, `\`, `a\"b`, `0123456"`, `01234567\\"`, "é\u2028<>&\x00", `\\\\\\\"`} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, s string, pad int) {
+		enc, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pad = max(pad, 0) % 16
+		v := append([]byte(strings.Repeat(" ", pad)), enc...)
+		v = append(v, `,"x\"y":1}`...)
+		if got := stringEnd(v, pad); got != pad+len(enc) {
+			t.Fatalf("stringEnd(%q, %d) = %d, want %d", v, pad, got, pad+len(enc))
 		}
 	})
 }
