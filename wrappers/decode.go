@@ -318,7 +318,7 @@ func stringEnd(v []byte, i int) int {
 			q, b := x^(ones*'"'), x^(ones*'\\')
 			// The lowest byte that is a quote or a backslash has its high bit set here; bytes
 			// above it may too (a borrow), which does not matter.
-			m := ((q - ones) &^ q | (b - ones) &^ b) & highs
+			m := ((q-ones)&^q | (b-ones)&^b) & highs
 			if m == 0 {
 				j += 8
 				continue
