@@ -21,6 +21,7 @@ type controlFault struct {
 	DelayMS    int64  `json:"delay_ms"`
 	Drop       bool   `json:"drop"`
 	Malformed  bool   `json:"malformed"`
+	Cut        bool   `json:"cut"`
 }
 
 // controlAPI serves /_control/ (see the package doc) and passes every other request on. It takes
@@ -67,7 +68,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		}
 		s.faults.Inject(op, f.Times, Fault{
 			Status: f.Status, RetryAfter: f.RetryAfter, Message: f.Message,
-			Delay: time.Duration(f.DelayMS) * time.Millisecond, Drop: f.Drop, Malformed: f.Malformed,
+			Delay: time.Duration(f.DelayMS) * time.Millisecond, Drop: f.Drop, Malformed: f.Malformed, Cut: f.Cut,
 		})
 		w.WriteHeader(http.StatusNoContent)
 	case what == "faults" && r.Method == http.MethodDelete:

@@ -111,7 +111,7 @@
 //
 // [Server.Faults] queues faults per operation (an Op constant, e.g. [OpGetEvaluation]): the next n
 // requests to it get a given status (with Retry-After and an ErrorData body), a delay, a dropped
-// connection, or a truncated JSON body; see [Fault]. Faults act before authentication and
+// connection, a truncated JSON body, or their answer cut off halfway through its body; see [Fault]. Faults act before authentication and
 // validation. [Server.Requests] counts the requests each operation received, faulted or not.
 //
 // With [WithControlAPI], the same is reachable over HTTP, with the API's bearer keys, for clients
@@ -119,7 +119,7 @@
 //
 //	POST   /_control/faults    {"operation": "GetEvaluation", "times": 2, "status": 429,
 //	                            "retry_after": "1", "message": "", "delay_ms": 0,
-//	                            "drop": false, "malformed": false}        -> 204
+//	                            "drop": false, "malformed": false, "cut": false}  -> 204
 //	DELETE /_control/faults    drop every waiting fault                   -> 204
 //	GET    /_control/requests  {"GetEvaluation": 3, ...}                  -> 200
 package api

@@ -15,10 +15,12 @@ import (
 //     answering normally when nothing else is set; a client that gives up first sees a timeout;
 //   - Drop: close the connection without answering;
 //   - Malformed: answer 200 with a Content-Type of application/json and a truncated JSON body;
+//   - Cut: answer as usual, but close the connection halfway through the body, after the status
+//     and the headers (with the whole body's Content-Length) have gone out;
 //   - Status: answer with this status and an ErrorData body (Message, or the status text), with a
 //     Retry-After header when RetryAfter is set.
 //
-// Drop wins over Malformed, which wins over Status. Injected answers are not checked against the
+// Drop wins over Malformed, which wins over Status, which wins over Cut. Injected answers are not checked against the
 // spec: a fault is a deliberate break of the contract.
 type Fault struct {
 	Status     int           // answer with this HTTP status (100-599) and an ErrorData body
@@ -27,6 +29,7 @@ type Fault struct {
 	Delay      time.Duration // wait this long first
 	Drop       bool          // close the connection without answering
 	Malformed  bool          // answer 200 with a truncated JSON body
+	Cut        bool          // answer, but close the connection halfway through the body
 }
 
 // Faults holds the faults waiting for each operation. It is safe for concurrent use.
@@ -152,4 +155,48 @@ func dropConnection(w http.ResponseWriter) {
 		panic(http.ErrAbortHandler)
 	}
 	_ = conn.Close()
+}
+
+// cutWriter holds an answer back until the handler is done, then sends its status, its headers
+// and half its body, and closes the connection (the Cut fault).
+type cutWriter struct {
+	w      http.ResponseWriter
+	header http.Header
+	status int
+	body   []byte
+}
+
+func newCutWriter(w http.ResponseWriter) *cutWriter {
+	return &cutWriter{w: w, header: http.Header{}}
+}
+
+func (c *cutWriter) Header() http.Header { return c.header }
+
+func (c *cutWriter) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.body = append(c.body, b...)
+	return len(b), nil
+}
+
+// cut sends what the handler wrote, its body cut in half, and closes the connection.
+func (c *cutWriter) cut() {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	for k, v := range c.header {
+		c.w.Header()[k] = v
+	}
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(c.body)))
+	c.w.WriteHeader(c.status)
+	_, _ = c.w.Write(c.body[:len(c.body)/2])
+	_ = http.NewResponseController(c.w).Flush()
+	dropConnection(c.w)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,30 @@ func TestFaultDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantError(t, resp.StatusCode, b, http.StatusNotFound, "")
+}
+
+func TestFaultCut(t *testing.T) {
+	e := newEnv(t)
+	f := e.upload(rows(4, twoColumns))
+	id := e.create(classifyReq(f.ID, []string{"yes", "no"}, []string{"yes"}))
+	_, whole, err := e.raw(t.Context(), "/evaluation/"+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Faults().Inject(api.OpGetEvaluation, 1, api.Fault{Cut: true})
+	resp, b, err := e.raw(t.Context(), "/evaluation/"+id)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want an unexpected EOF in the body", err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Length") != strconv.Itoa(len(whole)) {
+		t.Errorf("status %d, Content-Length %q; want 200 and %d", resp.StatusCode, resp.Header.Get("Content-Length"), len(whole))
+	}
+	if string(b) != string(whole[:len(whole)/2]) {
+		t.Errorf("body %q, want the first half of %q", b, whole)
+	}
+	if _, again, err := e.raw(t.Context(), "/evaluation/"+id); err != nil || string(again) != string(whole) {
+		t.Errorf("the next answer: %q, %v", again, err)
+	}
 }
 
 func TestFaultMalformed(t *testing.T) {

@@ -98,8 +98,14 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		if op.id != "" {
 			if fault, ok := s.faults.take(op.id); ok {
 				s.cfg.logger.Info("api: injecting fault", "operation", op.id, "status", fault.Status,
-					"delay", fault.Delay, "drop", fault.Drop, "malformed", fault.Malformed)
+					"delay", fault.Delay, "drop", fault.Drop, "malformed", fault.Malformed, "cut", fault.Cut)
 				if fault.apply(w, r) {
+					return
+				}
+				if fault.Cut {
+					cw := newCutWriter(w)
+					next.ServeHTTP(cw, r)
+					cw.cut()
 					return
 				}
 			}

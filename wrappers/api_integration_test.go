@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -326,11 +327,19 @@ func TestAgainstAPIRetries(t *testing.T) {
 	for _, fault := range []api.Fault{{Status: 500}, {Drop: true}, {Status: 503}} {
 		env.srv.Faults().Inject(api.OpCreateEvaluation, 1, fault)
 		before = env.srv.Requests(api.OpCreateEvaluation)
-		if _, err := env.client.Create(ctx, classifyRequest(fileID)); err == nil {
-			t.Errorf("fault %+v: create succeeded", fault)
+		if _, err := env.client.Create(ctx, classifyRequest(fileID)); !errors.Is(err, wrappers.ErrCreateOutcomeUnknown) {
+			t.Errorf("fault %+v: create: %v, want ErrCreateOutcomeUnknown", fault, err)
 		}
 		if got := env.srv.Requests(api.OpCreateEvaluation) - before; got != 1 {
 			t.Errorf("fault %+v: CreateEvaluation received %d requests, want 1", fault, got)
+		}
+	}
+
+	// A 4xx says the service did not act: no doubt about the outcome.
+	for _, status := range []int{400, 401, 404, 413} {
+		env.srv.Faults().Inject(api.OpCreateEvaluation, 1, api.Fault{Status: status})
+		if _, err := env.client.Create(ctx, classifyRequest(fileID)); err == nil || errors.Is(err, wrappers.ErrCreateOutcomeUnknown) {
+			t.Errorf("create answered %d: %v, want an error without ErrCreateOutcomeUnknown", status, err)
 		}
 	}
 
@@ -359,6 +368,96 @@ func TestAgainstAPIRetries(t *testing.T) {
 	env.srv.Faults().Inject(api.OpGetEvaluation, 1, api.Fault{Malformed: true})
 	if _, err := env.client.Retrieve(ctx, created.ID); err == nil {
 		t.Error("a truncated body decoded without error")
+	}
+}
+
+// TestAgainstAPIAnswerCutOff: an answer whose connection is lost halfway through its body is
+// retried like a lost connection, for every read whose answer is read whole; a file's content,
+// which is streamed to the caller, and a create are sent once.
+func TestAgainstAPIAnswerCutOff(t *testing.T) {
+	env := newAPIEnv(t)
+	ctx := context.Background()
+	fileID := env.upload(t, "rows.jsonl", classifyRows)
+	created, err := env.client.Create(ctx, classifyRequest(fileID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.client.Wait(ctx, created.ID, fastWait()); err != nil {
+		t.Fatal(err)
+	}
+	job, err := env.client.Retrieve(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := []struct {
+		op   string
+		call func() error
+	}{
+		{api.OpGetEvaluation, func() error {
+			j, err := env.client.Retrieve(ctx, created.ID)
+			if err == nil && string(j.Raw) != string(job.Raw) {
+				t.Errorf("Retrieve after a cut answer: %s, want %s", j.Raw, job.Raw)
+			}
+			return err
+		}},
+		{api.OpGetEvaluationStatus, func() error { _, err := env.client.Status(ctx, created.ID); return err }},
+		{api.OpListEvaluations, func() error {
+			jobs, err := env.client.List(ctx, wrappers.ListOptions{})
+			if err == nil && len(jobs) != 1 {
+				t.Errorf("List after a cut answer: %d jobs, want 1", len(jobs))
+			}
+			return err
+		}},
+		{api.OpListEvaluationModels, func() error { _, err := env.client.Models(ctx, ""); return err }},
+		{api.OpGetFile, func() error { _, err := env.client.File(ctx, fileID); return err }},
+	}
+	for _, r := range reads {
+		env.srv.Faults().Inject(r.op, 1, api.Fault{Cut: true})
+		before := env.srv.Requests(r.op)
+		if err := r.call(); err != nil {
+			t.Errorf("%s: %v", r.op, err)
+		}
+		if got := env.srv.Requests(r.op) - before; got != 2 {
+			t.Errorf("%s received %d requests, want 2", r.op, got)
+		}
+	}
+
+	// Cut on every attempt: the error says what happened, after the retries.
+	env.srv.Faults().Inject(api.OpGetEvaluation, 3, api.Fault{Cut: true})
+	if _, err := env.client.Retrieve(ctx, created.ID); err == nil || !strings.Contains(err.Error(), "after 3 attempts") ||
+		!strings.Contains(err.Error(), "unexpected EOF") {
+		t.Errorf("Retrieve cut three times: %v", err)
+	}
+
+	// A file's content is streamed as it arrives: the cut is the reader's error, and not retried.
+	env.srv.Faults().Inject(api.OpGetFileContent, 1, api.Fault{Cut: true})
+	before := env.srv.Requests(api.OpGetFileContent)
+	if rc, err := env.client.FileContent(ctx, fileID); err != nil {
+		t.Errorf("FileContent: %v", err)
+	} else {
+		_, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("reading a cut file: %v, want io.ErrUnexpectedEOF", err)
+		}
+	}
+	if got := env.srv.Requests(api.OpGetFileContent) - before; got != 1 {
+		t.Errorf("GetFileContent received %d requests, want 1", got)
+	}
+
+	// A create whose answer is cut created the job: it is not sent again, and the error says the
+	// job may exist.
+	env.srv.Faults().Inject(api.OpCreateEvaluation, 1, api.Fault{Cut: true})
+	before = env.srv.Requests(api.OpCreateEvaluation)
+	_, err = env.client.Create(ctx, classifyRequest(fileID))
+	if !errors.Is(err, wrappers.ErrCreateOutcomeUnknown) {
+		t.Errorf("Create with its answer cut: %v, want ErrCreateOutcomeUnknown", err)
+	}
+	if got := env.srv.Requests(api.OpCreateEvaluation) - before; got != 1 {
+		t.Errorf("CreateEvaluation received %d requests, want 1", got)
+	}
+	if jobs, err := env.client.List(ctx, wrappers.ListOptions{}); err != nil || len(jobs) != 2 {
+		t.Errorf("List: %d jobs, %v; want the job whose answer was cut there too", len(jobs), err)
 	}
 }
 

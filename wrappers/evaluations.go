@@ -92,7 +92,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]*Job, error) {
 	if err := p.err(); err != nil {
 		return nil, fmt.Errorf("wrappers: list: %w", err)
 	}
-	resp, err := c.api.ListEvaluations(ctx, &params) //nolint:bodyclose // receive closes it
+	resp, err := c.api.ListEvaluations(withWholeBody(ctx), &params) //nolint:bodyclose // receive closes it
 	var jobs []*Job
 	_, err = c.receive(http.MethodGet, "/evaluation", resp, err, func(body []byte) (err error) {
 		jobs, err = decodeJobs(body)
@@ -131,7 +131,7 @@ func (c *Client) Models(ctx context.Context, source ModelSource) ([]string, erro
 			Problem: fmt.Sprintf("must be one of all, serverless, dedicated, external, got %q", string(source)),
 		})
 	}
-	resp, err := c.api.ListEvaluationModels(ctx, &params) //nolint:bodyclose // checkResponse closes it
+	resp, err := c.api.ListEvaluationModels(withWholeBody(ctx), &params) //nolint:bodyclose // checkResponse closes it
 	list, _, err := checkResponse[generated.EvaluationModelList](c, http.MethodGet, "/evaluation/model-list", resp, err)
 	if err != nil {
 		return nil, err
@@ -154,7 +154,8 @@ type Created struct {
 // [CompareRequest]. The request is validated first and nothing is sent if it breaks a rule: the
 // error then holds one [*ValidationError] per problem. A create is retried only where the service
 // certainly did not act on it (429, or a connection that was never made), so it never creates two
-// jobs.
+// jobs; when the service may have acted without saying so, the error matches
+// [ErrCreateOutcomeUnknown].
 func (c *Client) Create(ctx context.Context, req CreateRequest) (*Created, error) {
 	if req == nil || isNilRequest(req) {
 		return nil, errors.New("wrappers: create: the request is nil")
@@ -169,10 +170,13 @@ func (c *Client) Create(ctx context.Context, req CreateRequest) (*Created, error
 	resp, err := c.api.CreateEvaluation(ctx, body) //nolint:bodyclose // checkResponse closes it
 	out, _, err := checkResponse[generated.EvaluationCreateResponse](c, http.MethodPost, "/evaluation", resp, err)
 	if err != nil {
+		if createOutcomeUnknown(err) {
+			err = &outcomeUnknownError{err}
+		}
 		return nil, err
 	}
 	if out.WorkflowID == "" {
-		return nil, errors.New("wrappers: POST /evaluation: the answer has no workflow_id")
+		return nil, &outcomeUnknownError{errors.New("wrappers: POST /evaluation: the answer has no workflow_id")}
 	}
 	return &Created{ID: out.WorkflowID, Status: Status(out.Status)}, nil
 }

@@ -70,7 +70,7 @@ func (c *Client) File(ctx context.Context, id string) (*File, error) {
 		return nil, err
 	}
 	path := "/files/" + escapedID(id)
-	resp, err := c.api.GetFile(ctx, id) //nolint:bodyclose // checkResponse closes it
+	resp, err := c.api.GetFile(withWholeBody(ctx), id) //nolint:bodyclose // checkResponse closes it
 	g, raw, err := checkResponse[generated.FileObject](c, http.MethodGet, path, resp, err)
 	if err != nil {
 		return nil, err

@@ -59,9 +59,11 @@ func (c *Client) receive(method, path string, resp *http.Response, err error, de
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.newAPIError(method, path, resp)
 	}
-	body, err := readBounded(resp.Body, resp.ContentLength, maxBody)
-	if err != nil {
-		return nil, fmt.Errorf("wrappers: %s %s: read response: %w", method, path, err)
+	body, read := bodyOf(resp)
+	if !read {
+		if body, err = readBounded(resp.Body, resp.ContentLength, maxBody); err != nil {
+			return nil, fmt.Errorf("wrappers: %s %s: read response: %w", method, path, err)
+		}
 	}
 	if err := decode(body); err != nil {
 		return body, fmt.Errorf("wrappers: %s %s: decode %d response (Content-Type %q): %w",
@@ -69,6 +71,9 @@ func (c *Client) receive(method, path string, resp *http.Response, err error, de
 	}
 	return body, nil
 }
+
+// errBodyTooLarge is readBounded's error for a body over its limit.
+var errBodyTooLarge = errors.New("the body is larger than the limit")
 
 // readBounded reads all of r, failing if it holds more than limit bytes. size is the length the
 // answer announced (Content-Length), or -1: when it is known the body is read into one buffer of
@@ -80,7 +85,7 @@ func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
 			return nil, err
 		}
 		if int64(len(b)) > limit {
-			return nil, fmt.Errorf("the body is larger than %d bytes", limit)
+			return nil, fmt.Errorf("%w (%d bytes)", errBodyTooLarge, limit)
 		}
 		return b, nil
 	}

@@ -21,8 +21,10 @@ import (
 //     it, or when the connection was never made (a dial error that is not a timeout), so the
 //     request never reached the service. Never after a timeout, a reset or a 5xx: the service may
 //     have created the job.
+//   - A read whose answer is cut off halfway through its body is retried like a lost connection
+//     (the body is read within the attempt; see withWholeBody).
 //   - Errors that another attempt cannot fix are not retried: TLS certificate errors, the redirect
-//     limit, an unsupported scheme or an invalid header.
+//     limit, an answer over the size limit, an unsupported scheme or an invalid header.
 //   - The wait before the n-th retry is a random time in [0, min·2ⁿ⁻¹] capped at max ("full
 //     jitter"); a Retry-After header (seconds or HTTP date) replaces it. A Retry-After longer
 //     than max is not cut short: the answer is returned at once as an *APIError whose
@@ -73,7 +75,7 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 
 // retryableError reports whether a transport error might go away on another attempt.
 func retryableError(err error) bool {
-	if errors.Is(err, errTooManyRedirects) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, errTooManyRedirects) || errors.Is(err, context.Canceled) || errors.Is(err, errBodyTooLarge) {
 		return false
 	}
 	var (

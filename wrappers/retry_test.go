@@ -197,6 +197,9 @@ func TestCreateConnectionRefused(t *testing.T) {
 	}
 	mustContain(t, err.Error(), "after 3 attempts")
 	mustContain(t, err.Error(), "connect")
+	if errors.Is(err, wrappers.ErrCreateOutcomeUnknown) {
+		t.Errorf("a create that never connected says the job may exist: %v", err)
+	}
 }
 
 func TestCancelDuringBackoffStopsAtOnce(t *testing.T) {

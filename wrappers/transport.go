@@ -1,6 +1,7 @@
 package wrappers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -218,10 +219,70 @@ func keepIdleConns(hc *http.Client) *http.Client {
 	return &c
 }
 
-// noCloseIdle is a RoundTripper without CloseIdleConnections.
+// noCloseIdle is a RoundTripper without CloseIdleConnections. It also reads the body of a
+// successful answer to a read marked by withWholeBody within the attempt, so that a connection
+// lost halfway through the body is an error of the attempt, which the retry policy retries.
 type noCloseIdle struct{ rt http.RoundTripper }
 
-func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) { return n.rt.RoundTrip(req) }
+func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := n.rt.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, err
+	}
+	slot, _ := req.Context().Value(wholeBodyKey{}).(*wholeBody)
+	if slot == nil || resp.ContentLength > maxBody {
+		return resp, nil
+	}
+	b, err := readBounded(resp.Body, resp.ContentLength, maxBody)
+	_ = resp.Body.Close()
+	if err != nil {
+		// A body larger than maxBody is not worth another attempt.
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read response body: %w", err)
+	}
+	slot.body, slot.read = b, true
+	body := new(readBody)
+	body.Reset(b)
+	resp.Body = body
+	resp.ContentLength = int64(len(b))
+	return resp, nil
+}
+
+// wholeBody is where noCloseIdle leaves the body it read for a request marked by withWholeBody.
+// Attempts run one after the other in the caller's goroutine, and only a successful answer (the
+// last attempt's) fills it.
+type wholeBody struct {
+	body []byte
+	read bool
+}
+
+type wholeBodyKey struct{}
+
+// readBody is the body of an answer read within the attempt.
+type readBody struct{ bytes.Reader }
+
+func (*readBody) Close() error { return nil }
+
+// withWholeBody marks the reads whose JSON answer is read whole (every call but a file's
+// content, which is streamed): their body is read within the attempt, and a read that fails
+// halfway is retried like a lost connection.
+func withWholeBody(ctx context.Context) context.Context {
+	return context.WithValue(ctx, wholeBodyKey{}, &wholeBody{})
+}
+
+// bodyOf returns the body noCloseIdle read for the request of resp, if it did.
+func bodyOf(resp *http.Response) ([]byte, bool) {
+	if resp.Request == nil {
+		return nil, false
+	}
+	slot, _ := resp.Request.Context().Value(wholeBodyKey{}).(*wholeBody)
+	if slot == nil || !slot.read {
+		return nil, false
+	}
+	return slot.body, true
+}
 
 // giveUp is retryablehttp's ErrorHandler, called when the policy stops: it hands back the last
 // answer when retries ran out on a retryable status (so that it becomes an *APIError), and
