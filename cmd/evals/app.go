@@ -27,6 +27,8 @@ type app struct {
 
 	// Global flags.
 	baseURL string
+	// usedBaseURL is the base URL the client was made with, for hints in error messages.
+	usedBaseURL string
 	debug   bool
 	output  string
 
@@ -213,6 +215,7 @@ func (a *app) client() (*wrappers.Client, error) {
 	if base == "" {
 		base = wrappers.DefaultBaseURL
 	}
+	a.usedBaseURL = base
 	opts = append(opts, wrappers.WithBaseURL(base))
 	if a.debug {
 		opts = append(opts, wrappers.WithLogger(a.debugLogger()))

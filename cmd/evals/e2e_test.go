@@ -321,6 +321,51 @@ func TestNotFoundExitsThree(t *testing.T) {
 	}
 }
 
+// TestNotFoundHintsAtTheBaseURL: a 404 under a base URL without /v1 (a common slip) says so; under
+// the right base URL, a missing job gets no such hint.
+func TestNotFoundHintsAtTheBaseURL(t *testing.T) {
+	srv := startAPI(t)
+	hint := "does not end in /v1"
+	r := newCLI(t, strings.TrimSuffix(srv.URL, "/v1")).mustRun(3, "get", "eval-123")
+	if !strings.Contains(r.stderr, hint) {
+		t.Errorf("no hint at the base URL:\n%s", r)
+	}
+	r = newCLI(t, srv.URL+"/").mustRun(3, "get", "eval-nope")
+	if strings.Contains(r.stderr, hint) {
+		t.Errorf("a hint at a base URL that is right:\n%s", r)
+	}
+	for base, want := range map[string]bool{"https://api.together.ai/v1": true, "http://x/v2/": true, "http://x": false, "http://x/api": false, "http://x/v": false} {
+		if got := hasVersionPath(base); got != want {
+			t.Errorf("hasVersionPath(%q) = %v, want %v", base, got, want)
+		}
+	}
+}
+
+// TestCreateWhoseAnswerIsLost: a create that reached the service but got a 5xx or lost its
+// answer says the job may exist, once, and is not sent again.
+func TestCreateWhoseAnswerIsLost(t *testing.T) {
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	file := c.mustRun(0, "files", "upload", writeFile(t, "data.jsonl", qaData), "-o", "json")
+	var f struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(file.stdout), &f); err != nil {
+		t.Fatalf("%v\n%s", err, file)
+	}
+	for _, fault := range []api.Fault{{Status: 500}, {Cut: true}} {
+		srv.Faults().Inject(api.OpCreateEvaluation, 1, fault)
+		before := srv.Requests(api.OpCreateEvaluation)
+		r := c.mustRun(1, append(classifyArgs, "--input-file-id", f.ID)...)
+		if n := strings.Count(r.stderr, "may have created the job"); n != 1 {
+			t.Errorf("fault %+v: the warning appears %d times:\n%s", fault, n, r)
+		}
+		if got := srv.Requests(api.OpCreateEvaluation) - before; got != 1 {
+			t.Errorf("fault %+v: %d creates sent, want 1", fault, got)
+		}
+	}
+}
+
 func TestUnauthorizedExitsFour(t *testing.T) {
 	srv := startAPI(t, api.WithAPIKeys("another-key"))
 	r := newCLI(t, srv.URL).mustRun(4, "list")

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -661,6 +663,16 @@ func errText(err error) string {
 	return clean(strings.ReplaceAll(err.Error(), "wrappers: ", ""))
 }
 
+// hasVersionPath reports whether a base URL's path ends in a version segment such as /v1.
+func hasVersionPath(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return true // not ours to judge: NewClient has refused it already
+	}
+	last := path.Base(strings.TrimRight(u.Path, "/"))
+	return len(last) >= 2 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == ""
+}
+
 // printError prints err on stderr, in the words of the command line: validation errors name the
 // flags at fault and API errors say what the API answered.
 func (a *app) printError(cmd *cobra.Command, err error) {
@@ -675,6 +687,12 @@ func (a *app) printError(cmd *cobra.Command, err error) {
 		a.msgf("%s\n", prefix+describeAPIError(apiErr))
 		if apiErr.StatusCode == 401 {
 			a.msgf("The API refused the key in %s: check it (the key itself is never printed).\n", "$"+wrappers.EnvAPIKey)
+		}
+		if apiErr.StatusCode == 404 && a.usedBaseURL != "" && !hasVersionPath(a.usedBaseURL) {
+			a.msgf("The base URL %s does not end in /v1, where the API's paths start: is it the right one?\n", clean(a.usedBaseURL))
+		}
+		if errors.Is(err, wrappers.ErrCreateOutcomeUnknown) {
+			a.msgf("The service may have created the job anyway: run 'evals list' before creating it again.\n")
 		}
 	case errors.As(err, &failed):
 		id := ""
