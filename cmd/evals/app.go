@@ -29,8 +29,8 @@ type app struct {
 	baseURL string
 	// usedBaseURL is the base URL the client was made with, for hints in error messages.
 	usedBaseURL string
-	debug   bool
-	output  string
+	debug       bool
+	output      string
 
 	// isTerminal reports whether w is a terminal; progress displays and colour depend on it.
 	isTerminal func(w io.Writer) bool
