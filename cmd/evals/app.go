@@ -29,6 +29,9 @@ type app struct {
 	baseURL string
 	// usedBaseURL is the base URL the client was made with, for hints in error messages.
 	usedBaseURL string
+	// requestTimeout and retries are --request-timeout and --retries.
+	requestTimeout time.Duration
+	retries        int
 	debug       bool
 	output      string
 
@@ -154,6 +157,8 @@ func (a *app) rootCmd() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.baseURL, "base-url", "", "the API's base URL (default $TOGETHER_BASE_URL, else "+wrappers.DefaultBaseURL+")")
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP request to stderr (method, path, status, time; never the key)")
+	pf.DurationVar(&a.requestTimeout, "request-timeout", wrappers.DefaultTimeout, "bound each HTTP attempt, answer included (0: no bound)")
+	pf.IntVar(&a.retries, "retries", wrappers.DefaultMaxRetries, "retry a failed request this many times where that is safe (reads; a create only when the service did not act)")
 	pf.StringVarP(&a.output, "output", "o", outputTable, "output format: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputTable, outputJSON}, cobra.ShellCompDirectiveNoFileComp))
 
@@ -216,7 +221,13 @@ func (a *app) client() (*wrappers.Client, error) {
 		base = wrappers.DefaultBaseURL
 	}
 	a.usedBaseURL = base
-	opts = append(opts, wrappers.WithBaseURL(base))
+	if a.requestTimeout < 0 {
+		return nil, usagef("--request-timeout: must not be negative, got %s", a.requestTimeout)
+	}
+	if a.retries < 0 {
+		return nil, usagef("--retries: must not be negative, got %d", a.retries)
+	}
+	opts = append(opts, wrappers.WithBaseURL(base), wrappers.WithTimeout(a.requestTimeout), wrappers.WithMaxRetries(a.retries))
 	if a.debug {
 		opts = append(opts, wrappers.WithLogger(a.debugLogger()))
 	}

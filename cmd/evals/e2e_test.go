@@ -366,6 +366,37 @@ func TestCreateWhoseAnswerIsLost(t *testing.T) {
 	}
 }
 
+// TestRetriesAndRequestTimeoutFlags: --retries and --request-timeout reach the client.
+func TestRetriesAndRequestTimeoutFlags(t *testing.T) {
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	srv.Faults().Inject(api.OpGetEvaluation, 1, api.Fault{Status: 503})
+	before := srv.Requests(api.OpGetEvaluation)
+	c.mustRun(1, "get", "eval-123", "--retries", "0")
+	if got := srv.Requests(api.OpGetEvaluation) - before; got != 1 {
+		t.Errorf("--retries 0: %d requests, want 1", got)
+	}
+	srv.Faults().Inject(api.OpGetEvaluation, 1, api.Fault{Status: 503})
+	before = srv.Requests(api.OpGetEvaluation)
+	c.mustRun(3, "get", "eval-123") // retried past the 503, then not found
+	if got := srv.Requests(api.OpGetEvaluation) - before; got != 2 {
+		t.Errorf("default retries: %d requests, want 2", got)
+	}
+	srv.Faults().Inject(api.OpGetEvaluation, 1, api.Fault{Delay: 5 * time.Second})
+	// Without the bound the answer would come after the delay, a 404 (exit 3).
+	r := c.mustRun(1, "get", "eval-123", "--retries=0", "--request-timeout", "50ms")
+	if !strings.Contains(r.stderr, "Timeout") && !strings.Contains(r.stderr, "deadline") {
+		t.Errorf("a timed-out request:\n%s", r)
+	}
+	for _, args := range [][]string{{"get", "x", "--retries", "-1"}, {"get", "x", "--request-timeout", "-1s"}} {
+		before := srv.Requests(api.OpGetEvaluation)
+		c.mustRun(2, args...)
+		if srv.Requests(api.OpGetEvaluation) != before {
+			t.Errorf("evals %v sent a request", args)
+		}
+	}
+}
+
 func TestUnauthorizedExitsFour(t *testing.T) {
 	srv := startAPI(t, api.WithAPIKeys("another-key"))
 	r := newCLI(t, srv.URL).mustRun(4, "list")
