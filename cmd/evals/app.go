@@ -32,8 +32,8 @@ type app struct {
 	// requestTimeout and retries are --request-timeout and --retries.
 	requestTimeout time.Duration
 	retries        int
-	debug       bool
-	output      string
+	debug          bool
+	output         string
 
 	// isTerminal reports whether w is a terminal; progress displays and colour depend on it.
 	isTerminal func(w io.Writer) bool
