@@ -9,8 +9,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/getkin/kin-openapi/routers"
-
 	"github.com/evalkit/together-evals/generated"
 )
 
@@ -196,17 +194,40 @@ func (s *Server) validateRequests(next http.Handler) http.Handler {
 // fallbackPattern catches every request that no operation of the spec matches.
 const fallbackPattern = "/"
 
-// fallback answers requests for no operation: 405 where the path exists with other methods, 404
-// otherwise, both as ErrorData.
+// fallback answers requests for no operation: 405 with an Allow header where the path exists
+// with other methods, 404 otherwise, both as ErrorData.
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
-	var re *routers.RouteError
-	if _, _, err := s.validator.Route(r); errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
+	if allowed := s.allowedMethods(r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeError(w, http.StatusMethodNotAllowed, apiError(errTypeInvalidRequest, "", "",
-			fmt.Sprintf("Method %s is not allowed for %s", r.Method, r.URL.Path)))
+			fmt.Sprintf("Method %s is not allowed for %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or "))))
 		return
 	}
 	writeError(w, http.StatusNotFound, apiError(errTypeNotFound, "", "",
 		fmt.Sprintf("Unknown request URL: %s %s", r.Method, r.URL.Path)))
+}
+
+// allowedMethods lists the methods the spec has for r's path, if r's own is not one of them. The
+// router tells a wrong method only for paths without parameters, so each method is tried.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	if !isClean(r.URL.EscapedPath()) {
+		return nil
+	}
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		rr := r.Clone(r.Context())
+		rr.Method = m
+		if _, pattern := s.mux.Handler(rr); pattern == "" || pattern == fallbackPattern {
+			continue
+		}
+		if _, _, err := s.validator.Route(rr); err == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
 
 // strictOptions replace the generated error handlers, which answer in text/plain.
