@@ -31,7 +31,8 @@ import (
 var decodeOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv1.ReportErrorsWithLegacySemantics(false))
 
 // jobWire is what a job decodes into: the generated type, with three of its fields decoded another
-// way, so that the job view costs no second pass and no copy:
+// way, so that the job view costs no second pass and no copy (except where historyField asks for
+// one; a list with such a job is then decoded job by job):
 //
 //   - status_updates checked where it lies and kept as a span of the body, decoded into the
 //     view's []StatusUpdate on first use (see historyField);
@@ -189,7 +190,10 @@ func (h *historyField) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	// The decoder checks the syntax of the whole value in one call; checkHistory then walks the
 	// valid JSON it returns.
 	v, err := dec.ReadValue()
-	if err != nil || v.Kind() != '[' && v.Kind() != 'n' || v.Kind() == '[' && !checkHistory(v) {
+	if err != nil {
+		return err // a syntax error: the eager decoder would stop there too
+	}
+	if v.Kind() != '[' && v.Kind() != 'n' || v.Kind() == '[' && !checkHistory(v) {
 		return errEagerHistory
 	}
 	if v.Kind() == '[' {
@@ -392,7 +396,8 @@ func historyMember(name []byte) int {
 	default:
 		// encoding/json matches names without regard to case (with Unicode folding: "ſtatus" is
 		// "status"); a name that is ASCII and is none of the three once lowered and rid of "_"
-		// and "-" cannot match.
+		// and "-" cannot match. Nor can one that starts with 10 such letters, whatever follows:
+		// folding maps a character to one character, and the longest field name has 9.
 		var folded [len("timestamp")]byte
 		k := 0
 		for _, c := range n {
@@ -432,7 +437,7 @@ func (w *jobWire) view(body, raw []byte) *Job {
 			j.updates.Store(&u)
 		}
 	} else if h := w.StatusUpdates.span.in(body); h != nil {
-		j.history = bytes.TrimLeft(h, " \t\r\n:")
+		j.history = h
 	}
 	if g.OwnerID != nil {
 		j.OwnerID = *g.OwnerID
@@ -533,6 +538,10 @@ func decodeJobs(body []byte) ([]*Job, error) {
 func decodeJobsOneByOne(body []byte, first error) ([]*Job, error) {
 	var raws []jsontext.Value
 	if err := jsonv2.Unmarshal(body, &raws, decodeOptions); err != nil {
+		if errors.Is(first, errEagerHistory) {
+			// first only asked for a second decode; the list's own error says what is wrong.
+			return nil, err
+		}
 		return nil, first
 	}
 	jobs := make([]*Job, 0, len(raws))

@@ -389,3 +389,28 @@ func FuzzStringEnd(f *testing.F) {
 		}
 	})
 }
+
+// TestHistoryErrorsNameTheProblem: a list or a job that fails to decode says why in the decoder's
+// words, never with the internal request for an eager decode of a history.
+func TestHistoryErrorsNameTheProblem(t *testing.T) {
+	for body, want := range map[string]string{
+		`[{"status_updates":[{"status":"a"}`:                        "unexpected EOF",
+		`[{"status_updates":[{"status":"a",}]}]`:                    "invalid character",
+		`[{"status_updates":[null]}`:                                "unexpected EOF",
+		`[{"status_updates":[{"Status":"a"}]},{"workflow_id":1}`:    "unexpected EOF",
+		`[{"status_updates":[{"Status":"a"}]},{"workflow_id":1} x]`: "invalid character",
+		`{"status_updates":[{"status":"a",}]}`:                      "invalid character",
+		`{"status_updates":[null] `:                                 "unexpected EOF",
+		`{"status_updates":[{"Status":1}]}`:                         "cannot unmarshal",
+	} {
+		var err error
+		if body[0] == '[' {
+			_, err = decodeJobs([]byte(body))
+		} else {
+			_, err = decodeJob([]byte(body))
+		}
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), errEagerHistory.Error()) {
+			t.Errorf("%s: error %v, want one saying %q", body, err, want)
+		}
+	}
+}

@@ -58,7 +58,9 @@ type StatusUpdate struct {
 
 // Job is an evaluation job as returned by [Client.Retrieve] and [Client.List]. Its results are
 // read through typed accessors chosen by its type ([Job.ClassifyResults], [Job.ScoreResults],
-// [Job.CompareResults], [Job.ErrorResult], or [Job.Results] for whichever applies).
+// [Job.CompareResults], [Job.ErrorResult], or [Job.Results] for whichever applies). Its methods
+// are safe for concurrent use. Use it through the *Job the client returns: a Job must not be
+// copied (go vet says so), since it caches its decoded status history.
 type Job struct {
 	// ID is the job's id (its workflow_id).
 	ID string
@@ -75,15 +77,17 @@ type Job struct {
 	Parameters json.RawMessage
 	// Raw is the whole job as the service sent it, unknown fields included.
 	//
-	// Raw and Parameters are slices of the answer's body, not copies: treat them as read-only.
-	// A job from [Client.List] therefore keeps the whole list's answer in memory while it is
-	// kept; use bytes.Clone on what you keep for long from a large list.
+	// Raw and Parameters are slices of the answer's body, not copies: treat them as read-only
+	// (the status history, decoded on first use, is read from the same body). A job from
+	// [Client.List] therefore keeps the whole list's answer in memory while it is kept; to keep
+	// little of a large list, keep what you need from it (IDs, statuses) rather than the jobs.
 	Raw json.RawMessage
 	// warnings, if not nil, points at what was repaired; see [Job.Warnings]. A pointer keeps the
 	// view small on the fast path, where it is always nil.
 	warnings *[]string
-	// history is status_updates as sent (checked, not yet decoded), or nil; updates points at
-	// its decoded form once [Job.StatusUpdates] has made it.
+	// history is status_updates as sent (checked when the job was decoded), or nil; updates
+	// points at its decoded form once [Job.StatusUpdates] has made it (or at once, when the job
+	// was decoded with its history).
 	history json.RawMessage
 	updates atomic.Pointer[[]StatusUpdate]
 
@@ -93,8 +97,8 @@ type Job struct {
 // StatusUpdates returns the status history, oldest first, or nil where the service does not show
 // it. It was checked when the job was decoded (an answer with a malformed history is repaired or
 // fails then, as any other field), and is decoded on the first call: a list of jobs decodes about
-// twice as fast when histories are not read. The slice is shared by every call and caller; treat
-// it as read-only.
+// twice as fast when histories are not read. It is safe for concurrent use. The slice is shared by
+// every call and caller; treat it as read-only.
 func (j *Job) StatusUpdates() []StatusUpdate {
 	if u := j.updates.Load(); u != nil {
 		return *u
