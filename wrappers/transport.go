@@ -263,7 +263,12 @@ type wholeBodyKey struct{}
 // readBody is the body of an answer read within the attempt.
 type readBody struct{ bytes.Reader }
 
-func (*readBody) Close() error { return nil }
+// Close lets go of the body, which must not outlive the answer's use: the request, its context
+// and so the slot may be kept a while by the connection pool.
+func (b *readBody) Close() error {
+	b.Reset(nil)
+	return nil
+}
 
 // withWholeBody marks the reads whose JSON answer is read whole (every call but a file's
 // content, which is streamed): their body is read within the attempt, and a read that fails
@@ -272,7 +277,8 @@ func withWholeBody(ctx context.Context) context.Context {
 	return context.WithValue(ctx, wholeBodyKey{}, &wholeBody{})
 }
 
-// bodyOf returns the body noCloseIdle read for the request of resp, if it did.
+// bodyOf returns the body noCloseIdle read for the request of resp, if it did, and empties the
+// slot.
 func bodyOf(resp *http.Response) ([]byte, bool) {
 	if resp.Request == nil {
 		return nil, false
@@ -281,7 +287,10 @@ func bodyOf(resp *http.Response) ([]byte, bool) {
 	if slot == nil || !slot.read {
 		return nil, false
 	}
-	return slot.body, true
+	// Taken, not shared: the slot lives in the request's context, which may outlive the call.
+	body := slot.body
+	slot.body = nil
+	return body, true
 }
 
 // giveUp is retryablehttp's ErrorHandler, called when the policy stops: it hands back the last
