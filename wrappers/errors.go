@@ -25,11 +25,12 @@ var (
 	ErrWrongJobType = errors.New("wrappers: results of another job type")
 	// ErrJobFailed matches a [*JobFailedError]: the job ended in error or user_error.
 	ErrJobFailed = errors.New("wrappers: the job failed")
-	// ErrCreateOutcomeUnknown is in the chain of a [Client.Create] error when the request reached
-	// the service but no answer says what it did: the connection was lost (or timed out) after
-	// the request was sent, the answer was cut off or did not decode, or it was a 5xx. The job may
-	// exist: look for it ([Client.List]) before creating it again. Create never sends a request
-	// twice in that case.
+	// ErrCreateOutcomeUnknown is in the chain of a [Client.Create] error when a request reached
+	// the service but no answer says it did not act: the connection was lost (or timed out)
+	// after the request left, the answer was cut off or did not decode, or it was a 5xx or a 303.
+	// The job may exist: look for it ([Client.List]) before creating it again. Create never sends
+	// a request twice in that case. A create that never left this machine (a cancelled context, a
+	// refused connection, a TLS failure) or that got a 4xx does not match it.
 	ErrCreateOutcomeUnknown = errors.New("wrappers: the service may have created the job")
 )
 
@@ -43,16 +44,6 @@ func (e *outcomeUnknownError) Error() string {
 
 func (e *outcomeUnknownError) Unwrap() []error { return []error{e.err, ErrCreateOutcomeUnknown} }
 
-// createOutcomeUnknown reports whether err, from sending a create, leaves it unknown whether the
-// service created the job: a 5xx answer, or any failure after the request may have left this
-// machine (see neverSent). A 4xx (429 included) or a redirect says it did not act.
-func createOutcomeUnknown(err error) bool {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= 500
-	}
-	return !neverSent(err)
-}
 
 // APIError is the error for every answer of the API outside 2xx. Use errors.As to reach it, and
 // errors.Is with [ErrNotFound], [ErrUnauthorized] or [ErrRateLimited] to test for the common cases.

@@ -167,10 +167,11 @@ func (c *Client) Create(ctx context.Context, req CreateRequest) (*Created, error
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: create %s: encode: %w", req.Type(), err)
 	}
+	ctx, outcome := withCreateOutcome(ctx)
 	resp, err := c.api.CreateEvaluation(ctx, body) //nolint:bodyclose // checkResponse closes it
 	out, _, err := checkResponse[generated.EvaluationCreateResponse](c, http.MethodPost, "/evaluation", resp, err)
 	if err != nil {
-		if createOutcomeUnknown(err) {
+		if outcome.unknown() {
 			err = &outcomeUnknownError{err}
 		}
 		return nil, err

@@ -49,6 +49,7 @@ func newRetryPolicy() *retryPolicy {
 
 // checkRetry is retryablehttp's CheckRetry.
 func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	answeredIn(ctx, resp)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}

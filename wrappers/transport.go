@@ -147,11 +147,15 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		// A body that cannot be replayed (a stream) is sent exactly once.
 		resp, err = d.direct.Do(req) //nolint:bodyclose,gosec // the caller closes it; the URL is the base URL's
+		answeredIn(req.Context(), resp)
 	} else {
 		var rreq *retryablehttp.Request
 		rreq, err = retryablehttp.FromRequest(req)
 		if err != nil {
 			return nil, fmt.Errorf("wrappers: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
+		}
+		if req.Method == http.MethodGet && req.Context().Value(wholeBodyKey{}) != nil {
+			rreq.SetResponseHandler(readWholeBody)
 		}
 		resp, err = d.retrying.Do(rreq) //nolint:bodyclose // the caller closes it
 	}
@@ -219,78 +223,64 @@ func keepIdleConns(hc *http.Client) *http.Client {
 	return &c
 }
 
-// noCloseIdle is a RoundTripper without CloseIdleConnections. It also reads the body of a
-// successful answer to a read marked by withWholeBody within the attempt, so that a connection
-// lost halfway through the body is an error of the attempt, which the retry policy retries.
+// noCloseIdle is a RoundTripper without CloseIdleConnections.
 type noCloseIdle struct{ rt http.RoundTripper }
 
-func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := n.rt.RoundTrip(req)
-	if err != nil || req.Method != http.MethodGet || resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, err
-	}
-	slot, _ := req.Context().Value(wholeBodyKey{}).(*wholeBody)
-	if slot == nil || resp.ContentLength > maxBody {
-		return resp, nil
+func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) { return n.rt.RoundTrip(req) }
+
+// wholeBodyKey marks, in a request's context, a read whose JSON answer is read whole (every call
+// but a file's content, which is streamed); see withWholeBody.
+type wholeBodyKey struct{}
+
+// withWholeBody marks the reads whose answer is read within the attempt, by readWholeBody: a
+// connection lost halfway through the body is then an error of the attempt, which the retry
+// policy retries like a lost connection.
+func withWholeBody(ctx context.Context) context.Context {
+	return context.WithValue(ctx, wholeBodyKey{}, true)
+}
+
+// readWholeBody is the retryablehttp response handler of the reads marked by withWholeBody: it
+// reads a successful answer's body (up to maxBody) and hands it on as a *readBody. Its error goes
+// to the retry policy.
+func readWholeBody(resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.ContentLength > maxBody {
+		return nil // receive reads it (an error answer, or one too large to buffer here)
 	}
 	b, err := readBounded(resp.Body, resp.ContentLength, maxBody)
 	_ = resp.Body.Close()
 	if err != nil {
-		// A body larger than maxBody is not worth another attempt.
+		resp.Body = http.NoBody
 		if errors.Is(err, errBodyTooLarge) {
-			return nil, err
+			return err // not worth another attempt
 		}
-		return nil, fmt.Errorf("read response body: %w", err)
+		return fmt.Errorf("read response body: %w", err)
 	}
-	slot.body, slot.read = b, true
-	body := new(readBody)
-	body.Reset(b)
-	resp.Body = body
+	rb := &readBody{b: b}
+	rb.Reset(b)
+	resp.Body = rb
 	resp.ContentLength = int64(len(b))
-	return resp, nil
-}
-
-// wholeBody is where noCloseIdle leaves the body it read for a request marked by withWholeBody.
-// Attempts run one after the other in the caller's goroutine, and only a successful answer (the
-// last attempt's) fills it.
-type wholeBody struct {
-	body []byte
-	read bool
-}
-
-type wholeBodyKey struct{}
-
-// readBody is the body of an answer read within the attempt.
-type readBody struct{ bytes.Reader }
-
-// Close lets go of the body, which must not outlive the answer's use: the request, its context
-// and so the slot may be kept a while by the connection pool.
-func (b *readBody) Close() error {
-	b.Reset(nil)
 	return nil
 }
 
-// withWholeBody marks the reads whose JSON answer is read whole (every call but a file's
-// content, which is streamed): their body is read within the attempt, and a read that fails
-// halfway is retried like a lost connection.
-func withWholeBody(ctx context.Context) context.Context {
-	return context.WithValue(ctx, wholeBodyKey{}, &wholeBody{})
+// readBody is the body of an answer read within the attempt.
+type readBody struct {
+	bytes.Reader
+	b []byte
 }
 
-// bodyOf returns the body noCloseIdle read for the request of resp, if it did, and empties the
-// slot.
+// Close lets go of the body.
+func (r *readBody) Close() error {
+	r.Reset(nil)
+	r.b = nil
+	return nil
+}
+
+// bodyOf returns the body readWholeBody read for resp, if it did.
 func bodyOf(resp *http.Response) ([]byte, bool) {
-	if resp.Request == nil {
-		return nil, false
+	if rb, ok := resp.Body.(*readBody); ok && rb.b != nil {
+		return rb.b, true
 	}
-	slot, _ := resp.Request.Context().Value(wholeBodyKey{}).(*wholeBody)
-	if slot == nil || !slot.read {
-		return nil, false
-	}
-	// Taken, not shared: the slot lives in the request's context, which may outlive the call.
-	body := slot.body
-	slot.body = nil
-	return body, true
+	return nil, false
 }
 
 // giveUp is retryablehttp's ErrorHandler, called when the policy stops: it hands back the last

@@ -157,8 +157,8 @@ func (a *app) rootCmd() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.baseURL, "base-url", "", "the API's base URL (default $TOGETHER_BASE_URL, else "+wrappers.DefaultBaseURL+")")
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP request to stderr (method, path, status, time; never the key)")
-	pf.DurationVar(&a.requestTimeout, "request-timeout", wrappers.DefaultTimeout, "bound each HTTP attempt, answer included (0: no bound)")
-	pf.IntVar(&a.retries, "retries", wrappers.DefaultMaxRetries, "retry a failed request this many times where that is safe (reads; a create only when the service did not act)")
+	pf.DurationVar(&a.requestTimeout, "request-timeout", wrappers.DefaultTimeout, "bound each HTTP attempt, answer included; for file uploads and downloads, the wait for the answer and for each read (0: no bound; not used by serve, demo, check)")
+	pf.IntVar(&a.retries, "retries", wrappers.DefaultMaxRetries, "retry a failed request this many times where that is safe (reads; a create only when the service did not act; not used by serve, demo, check)")
 	pf.StringVarP(&a.output, "output", "o", outputTable, "output format: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputTable, outputJSON}, cobra.ShellCompDirectiveNoFileComp))
 
