@@ -34,8 +34,11 @@ func TestCreateOutcome(t *testing.T) {
 		answer.Load().(func(http.ResponseWriter, *http.Request))(w, r)
 	})
 	client := func(opts ...wrappers.Option) *wrappers.Client {
-		c, err := wrappers.NewClient(append([]wrappers.Option{wrappers.WithAPIKey(testKey),
-			wrappers.WithBaseURL(s.URL + "/v1"), wrappers.WithRetryWaitBounds(time.Millisecond, 2*time.Millisecond)}, opts...)...)
+		base := []wrappers.Option{
+			wrappers.WithAPIKey(testKey), wrappers.WithBaseURL(s.URL + "/v1"),
+			wrappers.WithRetryWaitBounds(time.Millisecond, 2*time.Millisecond),
+		}
+		c, err := wrappers.NewClient(append(base, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,6 +56,10 @@ func TestCreateOutcome(t *testing.T) {
 	cancel()
 	later, cancelLater := context.WithCancel(context.Background())
 	defer cancelLater()
+	waitAfter429 := []wrappers.Option{
+		wrappers.WithHTTPClient(&http.Client{Transport: cancelAfterAnswer{http.DefaultTransport, cancelLater}}),
+		wrappers.WithRetryWaitBounds(time.Second, 2*time.Second),
+	}
 	for _, c := range []struct {
 		name     string
 		ctx      context.Context
@@ -63,9 +70,7 @@ func TestCreateOutcome(t *testing.T) {
 	}{
 		{"context cancelled before sending", cancelled, status(500, ""), nil, 0, false},
 		{"400", context.Background(), status(400, ""), nil, 1, false},
-		{"429 then the context ends during the wait", later, status(429, "1"), []wrappers.Option{
-			wrappers.WithHTTPClient(&http.Client{Transport: cancelAfterAnswer{http.DefaultTransport, cancelLater}}),
-			wrappers.WithRetryWaitBounds(time.Second, 2*time.Second)}, 1, false},
+		{"429 then the context ends during the wait", later, status(429, "1"), waitAfter429, 1, false},
 		{"500", context.Background(), status(500, ""), nil, 1, true},
 		{"303 See Other", context.Background(), func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/v1/evaluation/eval-new", http.StatusSeeOther)

@@ -44,7 +44,6 @@ func (e *outcomeUnknownError) Error() string {
 
 func (e *outcomeUnknownError) Unwrap() []error { return []error{e.err, ErrCreateOutcomeUnknown} }
 
-
 // APIError is the error for every answer of the API outside 2xx. Use errors.As to reach it, and
 // errors.Is with [ErrNotFound], [ErrUnauthorized] or [ErrRateLimited] to test for the common cases.
 type APIError struct {
