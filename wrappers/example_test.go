@@ -39,6 +39,12 @@ func exampleServer() *httptest.Server {
 			_, _ = w.Write([]byte(`{"status": "` + status + `"}`))
 		case r.URL.Path == "/v1/evaluation/eval-1234aedf":
 			_, _ = w.Write([]byte(job))
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/evaluation":
+			_, _ = w.Write([]byte(`[{"workflow_id": "eval-5678bcde", "type": "score", "status": "running",
+				"status_updates": [
+					{"status": "pending", "message": "Job is pending evaluation", "timestamp": "2025-07-23T17:10:04Z"},
+					{"status": "running", "message": "Job is running", "timestamp": "2025-07-23T17:11:30Z"}]},
+				` + job + `]`))
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte(`{"error": {"message": "Evaluation job not found", "type": "not_found_error"}}`))
@@ -179,4 +185,48 @@ func ExampleClient_Wait() {
 	// status: running
 	// status: completed
 	// map[no:0 yes:10]
+}
+
+func ExampleClient_List() {
+	api := exampleServer()
+	defer api.Close()
+	client, err := wrappers.NewClient(wrappers.WithAPIKey("sk-example"), wrappers.WithBaseURL(api.URL+"/v1"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	jobs, err := client.List(context.Background(), wrappers.ListOptions{Limit: 50})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, job := range jobs {
+		fmt.Println(job.ID, job.Type, job.Status, "done:", job.Done())
+		// The status history is checked with the list and decoded when first read.
+		for _, u := range job.StatusUpdates() {
+			fmt.Printf("  %s %-8s %s\n", u.Time.Format(time.TimeOnly), u.Status, u.Message)
+		}
+	}
+	// Output:
+	// eval-5678bcde score running done: false
+	//   17:10:04 pending  Job is pending evaluation
+	//   17:11:30 running  Job is running
+	// eval-1234aedf classify completed done: true
+}
+
+func ExampleClient_Status() {
+	api := exampleServer()
+	defer api.Close()
+	client, err := wrappers.NewClient(wrappers.WithAPIKey("sk-example"), wrappers.WithBaseURL(api.URL+"/v1"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// The light call for polling (Wait uses it): a status and, once the job has ended, results.
+	st, err := client.Status(context.Background(), "eval-1234aedf")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Status, st.Done(), st.HasResults())
+	// Output:
+	// running false false
 }
