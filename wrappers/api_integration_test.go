@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -473,5 +475,61 @@ func TestAgainstAPIModels(t *testing.T) {
 	}
 	if len(all) == 0 || len(serverless) == 0 || len(serverless) > len(all) {
 		t.Errorf("models: all %d, serverless %d", len(all), len(serverless))
+	}
+}
+
+// TestAgainstAPIConcurrentReadsRideOverFaults: 16 goroutines share one client and read while
+// faults of every retryable kind hit the server. Each round injects at most 2 faults per
+// operation, so no call can meet more than its 2 retries: every call must succeed, and every
+// fault must be used up.
+func TestAgainstAPIConcurrentReadsRideOverFaults(t *testing.T) {
+	env := newAPIEnv(t)
+	ctx := context.Background()
+	fileID := env.upload(t, "rows.jsonl", classifyRows)
+	created, err := env.client.Create(ctx, classifyRequest(fileID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := []api.Fault{{Cut: true}, {Drop: true}, {Status: 503}, {Status: 429, RetryAfter: "0"}, {Status: 502}}
+	ops := []string{api.OpGetEvaluation, api.OpGetEvaluationStatus, api.OpListEvaluations}
+	for round := range 10 {
+		for k, op := range ops {
+			env.srv.Faults().Inject(op, 1, faults[(round+k)%len(faults)])
+			env.srv.Faults().Inject(op, 1, faults[(round+k+2)%len(faults)])
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for g := range 16 {
+			wg.Go(func() {
+				var err error
+				switch g % 3 {
+				case 0:
+					var j *wrappers.Job
+					if j, err = env.client.Retrieve(ctx, created.ID); err == nil && len(j.StatusUpdates()) == 0 {
+						err = errors.New("Retrieve: no status history")
+					}
+				case 1:
+					_, err = env.client.Status(ctx, created.ID)
+				default:
+					var jobs []*wrappers.Job
+					if jobs, err = env.client.List(ctx, wrappers.ListOptions{}); err == nil && len(jobs) != 1 {
+						err = fmt.Errorf("List: %d jobs", len(jobs))
+					}
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("round %d: %v", round, err)
+			}
+		}
+		for _, op := range ops {
+			if n := env.srv.Faults().Pending(op); n != 0 {
+				t.Errorf("round %d: %d faults of %s left", round, n, op)
+			}
+		}
 	}
 }
