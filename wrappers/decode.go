@@ -168,8 +168,8 @@ var errEagerHistory = errors.New("status_updates must be decoded at once")
 // [Job.StatusUpdates] on first use, by the decoder that would have decoded it at once (it cannot
 // fail there: it accepts all that passes the check). Anything else (null elements, a name that
 // could fold onto a field, a string with escapes in a time stamp, a second status_updates in the
-// object, a syntax error) fails the job's decoding with errEagerHistory, and the job is decoded
-// again with eager set.
+// object) fails the job's decoding with errEagerHistory, and the job is decoded again with eager
+// set. A syntax error fails it as it always has.
 type historyField struct {
 	// eager, set before decoding, decodes the history at once into updates.
 	eager   bool
