@@ -213,11 +213,20 @@ func checkHistory(v []byte) bool {
 		}
 		i = skipWS(v, i+1)
 		for i < len(v) && v[i] != '}' {
-			end := stringEnd(v, i)
-			if end < 0 {
-				return false
+			var end, field int
+			switch rest := v[i:]; {
+			case bytes.HasPrefix(rest, nameStatus):
+				end, field = i+len(nameStatus), memberString
+			case bytes.HasPrefix(rest, nameMessage):
+				end, field = i+len(nameMessage), memberString
+			case bytes.HasPrefix(rest, nameTimestamp):
+				end, field = i+len(nameTimestamp), memberTime
+			default:
+				if end = stringEnd(v, i); end < 0 {
+					return false
+				}
+				field = historyMember(v[i:end])
 			}
-			field := historyMember(v[i:end])
 			i = skipWS(v, skipWS(v, end)+1) // past ':'
 			if i >= len(v) {
 				return false
@@ -374,6 +383,10 @@ func valueEnd(v []byte, i int) int {
 	}
 	return -1
 }
+
+// The names of a status update's members as the service writes them, which checkHistory tells
+// without looking for the end of the string.
+var nameStatus, nameMessage, nameTimestamp = []byte(`"status"`), []byte(`"message"`), []byte(`"timestamp"`)
 
 // What a member of a status update is to checkHistory.
 const (
