@@ -214,8 +214,13 @@ func TestBasePath(t *testing.T) {
 			if j := e.job(id); j.WorkflowID != id {
 				t.Errorf("%+v", j)
 			}
+			// An escaped "/" in an id stays in the id, under any base path.
+			status, _, b := e.request(http.MethodGet, "/evaluation/a%2Fb/status", nil, "")
+			if d := wantError(t, status, b, http.StatusNotFound, ""); !strings.Contains(d.Message, `"a/b" not found`) {
+				t.Errorf("escaped id: message %q", d.Message)
+			}
 			e.base = e.ts.URL
-			status, _, b := e.request(http.MethodGet, "/v1/evaluation/"+id, nil, "")
+			status, _, b = e.request(http.MethodGet, "/v1/evaluation/"+id, nil, "")
 			wantError(t, status, b, http.StatusNotFound, "")
 		})
 	}

@@ -82,10 +82,9 @@ func Load(ctx context.Context, spec []byte) (*openapi3.T, error) {
 func New(doc *openapi3.T, basePath string) (*Validator, error) {
 	basePath = strings.TrimRight(basePath, "/")
 	routed := *doc
+	// A server even for the root: without one the router matches the unescaped path, and an id
+	// holding an escaped "/" would match no route.
 	routed.Servers = openapi3.Servers{{URL: basePath + "/"}}
-	if basePath == "" {
-		routed.Servers = nil
-	}
 	router, err := legacy.NewRouter(&routed)
 	if err != nil {
 		return nil, fmt.Errorf("contract: build router: %w", err)
