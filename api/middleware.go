@@ -200,11 +200,11 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	if allowed := s.allowedMethods(r); len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeError(w, http.StatusMethodNotAllowed, apiError(errTypeInvalidRequest, "", "",
-			fmt.Sprintf("Method %s is not allowed for %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or "))))
+			fmt.Sprintf("Method %s is not allowed for %s; use %s", r.Method, r.URL.EscapedPath(), strings.Join(allowed, " or "))))
 		return
 	}
 	writeError(w, http.StatusNotFound, apiError(errTypeNotFound, "", "",
-		fmt.Sprintf("Unknown request URL: %s %s", r.Method, r.URL.Path)))
+		fmt.Sprintf("Unknown request URL: %s %s", r.Method, r.URL.EscapedPath())))
 }
 
 // allowedMethods lists the methods the spec has for r's path, if r's own is not one of them. The
