@@ -14,7 +14,8 @@ const (
 	DefaultBaseURL = "https://api.together.ai/v1"
 	// DefaultMaxRetries is how many times a failed request is retried, where retrying is safe.
 	DefaultMaxRetries = 2
-	// DefaultTimeout bounds each HTTP attempt (connecting, sending, reading the answer).
+	// DefaultTimeout bounds each HTTP attempt (connecting, sending, reading the answer); see
+	// [WithTimeout].
 	DefaultTimeout = 60 * time.Second
 	// DefaultRetryWaitMin is the base of the exponential backoff between retries.
 	DefaultRetryWaitMin = 500 * time.Millisecond
@@ -103,8 +104,10 @@ func WithMaxRetries(n int) Option {
 }
 
 // WithTimeout bounds each HTTP attempt: connecting, sending and reading the whole answer (default
-// 60 s). Zero means no limit besides the context's. Bound a whole call, retries included, with the
-// context.
+// 60 s). For file uploads and downloads, which may take longer, it bounds instead the wait for
+// the answer once the request is sent and each read of the body. Zero means no limit besides the
+// context's. Bound a whole call, retries included, with the context. With [WithHTTPClient] and no
+// WithTimeout, that client's own Timeout is kept.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
