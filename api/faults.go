@@ -191,9 +191,7 @@ func (c *cutWriter) cut() {
 	if c.status == 0 {
 		c.status = http.StatusOK
 	}
-	for k, v := range c.header {
-		c.w.Header()[k] = v
-	}
+	copyHeader(c.w.Header(), c.header)
 	c.w.Header().Set("Content-Length", strconv.Itoa(len(c.body)))
 	c.w.WriteHeader(c.status)
 	_, _ = c.w.Write(c.body[:len(c.body)/2])

@@ -213,19 +213,9 @@ func checkHistory(v []byte) bool {
 		}
 		i = skipWS(v, i+1)
 		for i < len(v) && v[i] != '}' {
-			var end, field int
-			switch rest := v[i:]; {
-			case bytes.HasPrefix(rest, nameStatus):
-				end, field = i+len(nameStatus), memberString
-			case bytes.HasPrefix(rest, nameMessage):
-				end, field = i+len(nameMessage), memberString
-			case bytes.HasPrefix(rest, nameTimestamp):
-				end, field = i+len(nameTimestamp), memberTime
-			default:
-				if end = stringEnd(v, i); end < 0 {
-					return false
-				}
-				field = historyMember(v[i:end])
+			end, field := historyMember(v, i)
+			if end < 0 {
+				return false
 			}
 			i = skipWS(v, skipWS(v, end)+1) // past ':'
 			if i >= len(v) {
@@ -384,10 +374,6 @@ func valueEnd(v []byte, i int) int {
 	return -1
 }
 
-// The names of a status update's members as the service writes them, which checkHistory tells
-// without looking for the end of the string.
-var nameStatus, nameMessage, nameTimestamp = []byte(`"status"`), []byte(`"message"`), []byte(`"timestamp"`)
-
 // What a member of a status update is to checkHistory.
 const (
 	memberUnsure = iota // could match a field by folding: leave it to the eager decoder
@@ -396,43 +382,51 @@ const (
 	memberTime          // timestamp
 )
 
-// historyMember classifies a member's name, given as its JSON string.
-func historyMember(name []byte) int {
-	if len(name) < 2 {
+// historyMember reads the member name that starts at v[i] and returns the index just past it
+// (-1 if it is not a string) and what it is.
+func historyMember(v []byte, i int) (end, field int) {
+	// The names as the service writes them are told without looking for the string's end.
+	switch rest := v[i:]; {
+	case bytes.HasPrefix(rest, []byte(`"status"`)):
+		return i + len(`"status"`), memberString
+	case bytes.HasPrefix(rest, []byte(`"message"`)):
+		return i + len(`"message"`), memberString
+	case bytes.HasPrefix(rest, []byte(`"timestamp"`)):
+		return i + len(`"timestamp"`), memberTime
+	}
+	if end = stringEnd(v, i); end < 0 {
+		return -1, memberUnsure
+	}
+	return end, foldedMember(v[i+1 : end-1])
+}
+
+// foldedMember classifies a name (unquoted) other than the three as written.
+func foldedMember(n []byte) int {
+	// encoding/json matches names without regard to case (with Unicode folding: "ſtatus" is
+	// "status"); a name that is ASCII and is none of the three once lowered and rid of "_"
+	// and "-" cannot match. Nor can one that starts with 10 such letters, whatever follows:
+	// folding maps a character to one character, and the longest field name has 9.
+	var folded [len("timestamp")]byte
+	k := 0
+	for _, c := range n {
+		switch {
+		case c >= 0x80 || c == '\\':
+			return memberUnsure
+		case c == '_' || c == '-':
+			continue
+		case k == len(folded):
+			return memberOther
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		folded[k] = c
+		k++
+	}
+	switch string(folded[:k]) {
+	case "status", "message", "timestamp":
 		return memberUnsure
 	}
-	switch n := name[1 : len(name)-1]; string(n) {
-	case "status", "message":
-		return memberString
-	case "timestamp":
-		return memberTime
-	default:
-		// encoding/json matches names without regard to case (with Unicode folding: "ſtatus" is
-		// "status"); a name that is ASCII and is none of the three once lowered and rid of "_"
-		// and "-" cannot match. Nor can one that starts with 10 such letters, whatever follows:
-		// folding maps a character to one character, and the longest field name has 9.
-		var folded [len("timestamp")]byte
-		k := 0
-		for _, c := range n {
-			switch {
-			case c >= 0x80 || c == '\\':
-				return memberUnsure
-			case c == '_' || c == '-':
-				continue
-			case k == len(folded):
-				return memberOther
-			case 'A' <= c && c <= 'Z':
-				c += 'a' - 'A'
-			}
-			folded[k] = c
-			k++
-		}
-		switch string(folded[:k]) {
-		case "status", "message", "timestamp":
-			return memberUnsure
-		}
-		return memberOther
-	}
+	return memberOther
 }
 
 // view makes the job view of w, decoded from body; raw is the job's own JSON within body.

@@ -49,12 +49,14 @@ func newRetryPolicy() *retryPolicy {
 
 // checkRetry is retryablehttp's CheckRetry.
 func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	answeredIn(ctx, resp)
+	method, _ := ctx.Value(methodKey{}).(string)
+	idempotent := method == http.MethodGet || method == http.MethodHead
+	if !idempotent {
+		answeredIn(ctx, resp) // a create follows its answers (create_outcome.go)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	method, _ := ctx.Value(methodKey{}).(string)
-	idempotent := method == http.MethodGet || method == http.MethodHead
 	if err != nil {
 		if !retryableError(err) {
 			return false, nil
