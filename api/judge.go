@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -22,13 +23,40 @@ const (
 	verdictGenFail                      // generating the output to judge failed
 )
 
-// verdict is the stand-in judge's answer for one row.
+// verdict is a judge's answer for one row.
 type verdict struct {
 	kind   verdictKind
 	label  string  // classify
 	score  float64 // score
 	choice string  // compare: "A", "B" or "Tie"
 	answer string  // the raw answer of an invalid verdict
+
+	// What a real judge adds; the stand-in leaves them empty and resultFields words its own.
+	feedback string            // the judge's explanation of a valid or invalid answer
+	errMsg   string            // why a judge or generation failure failed ("judge failed: ...")
+	outputs  map[string]string // generated outputs by slot param ("model_to_evaluate", "model_a")
+	usage    *tokenUsage       // tokens the calls for this row used, where the endpoint said
+}
+
+// tokenUsage counts the tokens of the model calls made for one row (or a whole job).
+type tokenUsage struct {
+	prompt, completion, total int64
+}
+
+// rowJudge gives one row of a job its verdict: the seam between the runner and whoever judges.
+// The runner calls judgeRow from several goroutines at once (up to the job's workers) and cancels
+// ctx when the job or the server stops; a judge must return promptly then. A failed call is a
+// verdict (verdictJudgeFail or verdictGenFail with errMsg), never a panic.
+type rowJudge interface {
+	judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict
+}
+
+// standInJudge is the deterministic stand-in (see the package doc): no model is called. It is the
+// default judge of every Server.
+type standInJudge struct{}
+
+func (standInJudge) judgeRow(_ context.Context, spec jobSpec, row inputRow) verdict {
+	return judge(spec, row)
 }
 
 // Out of every 1000 rows (by hash), how many the stand-in judge fails in each way.
@@ -133,7 +161,14 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 		failed = slices.IndexFunc(spec.slots, func(s slot) bool { return s.model != nil })
 	}
 	for i, s := range spec.slots {
-		if s.model != nil && i != failed {
+		if s.model == nil {
+			continue
+		}
+		if v.outputs != nil {
+			if out, ok := v.outputs[s.param]; ok {
+				add(s.outputKey(), out)
+			}
+		} else if i != failed {
 			add(s.outputKey(), modelOutput(s.model, row))
 		}
 	}
@@ -141,7 +176,7 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 	switch v.kind {
 	case verdictJudgeFail:
 		add("success", false)
-		add("error", "judge failed: the stand-in judge simulated a failed call to "+spec.judge.Model)
+		add("error", orDefault(v.errMsg, "judge failed: the stand-in judge simulated a failed call to "+spec.judge.Model))
 		add("feedback", "")
 	case verdictGenFail:
 		model := "the model"
@@ -149,14 +184,14 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 			model = spec.slots[failed].model.Model
 		}
 		add("success", false)
-		add("error", "generation failed: the stand-in simulated no output from "+model)
+		add("error", orDefault(v.errMsg, "generation failed: the stand-in simulated no output from "+model))
 		add("feedback", "")
 	case verdictInvalid:
 		add("success", true)
-		add("feedback", fmt.Sprintf("Stand-in judge answered %q, which is not an allowed verdict.", v.answer))
+		add("feedback", orDefault(v.feedback, fmt.Sprintf("Stand-in judge answered %q, which is not an allowed verdict.", v.answer)))
 	default:
 		add("success", true)
-		add("feedback", validFeedback(spec, v))
+		add("feedback", orDefault(v.feedback, validFeedback(spec, v)))
 	}
 	add("is_invalid_judge_output", v.kind == verdictInvalid)
 
@@ -186,6 +221,14 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 		}
 	}
 	return out
+}
+
+// orDefault is s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func passFail(pass bool) string {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -131,7 +132,7 @@ func (s *Server) run(j *job) jobEnd {
 	t := newTally(j.spec)
 	var out bytes.Buffer
 	for _, row := range rows {
-		v := judge(j.spec, row)
+		v := s.cfg.judge.judgeRow(context.Background(), j.spec, row)
 		t.add(v)
 		line, err := encodeRow(row.members, resultFields(j.spec, row, v))
 		if err != nil {

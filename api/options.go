@@ -36,6 +36,7 @@ type config struct {
 	validateResponses bool
 	control           bool
 	logger            *slog.Logger
+	judge             rowJudge
 	strictMiddlewares []generated.StrictMiddlewareFunc
 }
 
@@ -49,6 +50,7 @@ func defaultConfig() config {
 		maxUpload:         DefaultMaxUploadBytes,
 		validateResponses: true,
 		logger:            slog.New(slog.DiscardHandler),
+		judge:             standInJudge{},
 	}
 }
 
@@ -129,4 +131,10 @@ func WithLogger(logger *slog.Logger) Option {
 			c.logger = logger
 		}
 	}
+}
+
+// withJudge makes j judge every job's rows instead of the stand-in (the exported options that
+// choose a real judge are built on it).
+func withJudge(j rowJudge) Option {
+	return func(c *config) { c.judge = j }
 }
