@@ -39,7 +39,10 @@
 // streams it into memory. A file with purpose `eval` must be JSONL: valid UTF-8, every line one
 // JSON object (a last newline is allowed), at least one line; otherwise 400 names the first bad
 // line. GET /files/{id} returns the metadata; GET /files/{id}/content streams the bytes as
-// `text/plain; charset=utf-8`.
+// `text/plain; charset=utf-8`. GET /files lists every stored file, uploads and result files alike,
+// newest first. DELETE /files/{id} removes a file ({"id": ..., "deleted": true}; 404 for an unknown
+// one); a job created on it keeps the data it was created with and ends as it would have, while a
+// new job naming it gets 400. A job's result_file_id may name a deleted file; its content is then 404.
 //
 // # Jobs
 //

@@ -169,3 +169,21 @@ func (h handlers) GetFileContent(_ context.Context, req generated.GetFileContent
 		ContentLength: int64(len(f.data)),
 	}, nil
 }
+
+// ListFiles lists the stored files, newest first.
+func (h handlers) ListFiles(_ context.Context, _ generated.ListFilesRequestObject) (generated.ListFilesResponseObject, error) {
+	files := h.s.store.listFiles()
+	data := make([]generated.FileObject, len(files))
+	for i, f := range files {
+		data[i] = f.object()
+	}
+	return generated.ListFiles200JSONResponse{Data: data}, nil
+}
+
+// DeleteFile deletes a stored file. A job created on it keeps the data it was created with.
+func (h handlers) DeleteFile(_ context.Context, req generated.DeleteFileRequestObject) (generated.DeleteFileResponseObject, error) {
+	if !h.s.store.deleteFile(req.ID) {
+		return generated.DeleteFile404JSONResponse{NotFoundJSONResponse: generated.NotFoundJSONResponse(notFound("File", req.ID))}, nil
+	}
+	return generated.DeleteFile200JSONResponse{ID: req.ID, Deleted: true}, nil
+}

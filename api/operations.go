@@ -17,8 +17,10 @@ const (
 	OpListEvaluationModels = "ListEvaluationModels"
 	OpGetEvaluation        = "GetEvaluation"
 	OpGetEvaluationStatus  = "GetEvaluationStatus"
+	OpListFiles            = "ListFiles"
 	OpUploadFile           = "UploadFile"
 	OpGetFile              = "GetFile"
+	OpDeleteFile           = "DeleteFile"
 	OpGetFileContent       = "GetFileContent"
 )
 
@@ -26,7 +28,7 @@ const (
 func Operations() []string {
 	return []string{
 		OpCreateEvaluation, OpListEvaluations, OpListEvaluationModels, OpGetEvaluation,
-		OpGetEvaluationStatus, OpUploadFile, OpGetFile, OpGetFileContent,
+		OpGetEvaluationStatus, OpListFiles, OpUploadFile, OpGetFile, OpDeleteFile, OpGetFileContent,
 	}
 }
 

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -18,6 +20,7 @@ import (
 type store struct {
 	mu     sync.RWMutex
 	files  map[string]*storedFile
+	nfiles int // files ever stored: the next file's seq
 	jobs   map[string]*job
 	order  []*job // in creation order
 	owners map[string]string
@@ -29,7 +32,9 @@ func newStore() *store {
 
 // storedFile is an uploaded or generated file. data is never modified after it is stored.
 type storedFile struct {
-	id       string
+	id  string
+	seq int // the order files were stored in
+
 	name     string
 	purpose  generated.FilePurpose
 	fileType generated.FileType
@@ -60,8 +65,34 @@ func (s *store) addFile(f *storedFile) *storedFile {
 			break
 		}
 	}
+	f.seq = s.nfiles
+	s.nfiles++
 	s.files[f.id] = f
 	return f
+}
+
+// listFiles returns every stored file, newest first.
+func (s *store) listFiles() []*storedFile {
+	s.mu.RLock()
+	out := make([]*storedFile, 0, len(s.files))
+	for _, f := range s.files {
+		out = append(out, f)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *storedFile) int { return cmp.Compare(b.seq, a.seq) })
+	return out
+}
+
+// deleteFile removes a file from the store and reports whether there was one. A job created on
+// the file keeps its own reference to it, so the job still reads the data it was created with.
+func (s *store) deleteFile(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.files[id]; !ok {
+		return false
+	}
+	delete(s.files, id)
+	return true
 }
 
 func (s *store) file(id string) (*storedFile, bool) {

@@ -632,6 +632,28 @@ type EvaluationStatusResponse struct {
 // Example: classify
 type EvaluationType string
 
+// FileDeleteResponse What a delete removed.
+//
+// Example: {"deleted":true,"id":"file-1234-aefd"}
+type FileDeleteResponse struct {
+	// Deleted Whether the file was deleted.
+	//
+	// Example: true
+	Deleted bool `json:"deleted"`
+
+	// ID The deleted file's id.
+	//
+	// Example: file-1234-aefd
+	ID string `json:"id"`
+}
+
+// FileList Stored files, newest first.
+//
+// Example: {"data":[{"FileType":"jsonl","Processed":false,"bytes":2048,"created_at":1753290604,"filename":"dataset.jsonl","id":"file-1234-aefd","object":"file","purpose":"eval"}]}
+type FileList struct {
+	Data []FileObject `json:"data"`
+}
+
 // FileObject A stored file.
 //
 // Example: {"FileType":"jsonl","Processed":false,"bytes":2048,"created_at":1753290604,"filename":"dataset.jsonl","id":"file-1234-aefd","object":"file","purpose":"eval"}
@@ -1277,6 +1299,14 @@ type ClientInterface interface {
 	// Corresponds with GET /evaluation/{id}/status (the `GetEvaluationStatus` operationId).
 	GetEvaluationStatus(ctx context.Context, id EvaluationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListFiles List files
+	//
+	// Lists the stored files (uploaded input files and the result files of jobs), newest first,
+	// as metadata only; the content of one is read with `GET /files/{id}/content`.
+	//
+	// Corresponds with GET /files (the `ListFiles` operationId).
+	ListFiles(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UploadFileWithBody Upload a file
 	//
 	// Uploads a file; evaluation input files are JSONL with purpose `eval`.
@@ -1285,6 +1315,14 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /files/upload (the `UploadFile` operationId).
 	UploadFileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteFile Delete a file
+	//
+	// Deletes a stored file: it leaves the list and its id answers 404 from then on. A job that
+	// was created on it keeps reading the data it was created with; a new job cannot name it.
+	//
+	// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+	DeleteFile(ctx context.Context, id FileID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFile Get a file's metadata
 	//
@@ -1405,6 +1443,24 @@ func (c *Client) GetEvaluationStatus(ctx context.Context, id EvaluationID, reqEd
 	return c.Client.Do(req)
 }
 
+// ListFiles List files
+//
+// Lists the stored files (uploaded input files and the result files of jobs), newest first,
+// as metadata only; the content of one is read with `GET /files/{id}/content`.
+//
+// Corresponds with GET /files (the `ListFiles` operationId).
+func (c *Client) ListFiles(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFilesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UploadFileWithBody Upload a file
 //
 // Uploads a file; evaluation input files are JSONL with purpose `eval`.
@@ -1414,6 +1470,24 @@ func (c *Client) GetEvaluationStatus(ctx context.Context, id EvaluationID, reqEd
 // Corresponds with POST /files/upload (the `UploadFile` operationId).
 func (c *Client) UploadFileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadFileRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteFile Delete a file
+//
+// Deletes a stored file: it leaves the list and its id answers 404 from then on. A job that
+// was created on it keeps reading the data it was created with; a new job cannot name it.
+//
+// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+func (c *Client) DeleteFile(ctx context.Context, id FileID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteFileRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -1684,6 +1758,33 @@ func NewGetEvaluationStatusRequest(server string, id EvaluationID) (*http.Reques
 	return req, nil
 }
 
+// NewListFilesRequest constructs an http.Request for the ListFiles method
+func NewListFilesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewUploadFileRequestWithBody constructs an http.Request for the UploadFile method, with any body, and a specified content type
 func NewUploadFileRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
@@ -1709,6 +1810,40 @@ func NewUploadFileRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteFileRequest constructs an http.Request for the DeleteFile method
+func NewDeleteFileRequest(server string, id FileID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -1879,6 +2014,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /evaluation/{id}/status (the `GetEvaluationStatus` operationId).
 	GetEvaluationStatusWithResponse(ctx context.Context, id EvaluationID, reqEditors ...RequestEditorFn) (*GetEvaluationStatusResponse, error)
 
+	// ListFilesWithResponse List files
+	//
+	// Lists the stored files (uploaded input files and the result files of jobs), newest first,
+	// as metadata only; the content of one is read with `GET /files/{id}/content`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /files (the `ListFiles` operationId).
+	ListFilesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFilesResponse, error)
+
 	// UploadFileWithBodyWithResponse Upload a file
 	//
 	// Uploads a file; evaluation input files are JSONL with purpose `eval`.
@@ -1887,6 +2032,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /files/upload (the `UploadFile` operationId).
 	UploadFileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
+
+	// DeleteFileWithResponse Delete a file
+	//
+	// Deletes a stored file: it leaves the list and its id answers 404 from then on. A job that
+	// was created on it keeps reading the data it was created with; a new job cannot name it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+	DeleteFileWithResponse(ctx context.Context, id FileID, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error)
 
 	// GetFileWithResponse Get a file's metadata
 	//
@@ -2285,6 +2440,75 @@ func (r GetEvaluationStatusResponse) ContentType() string {
 	return ""
 }
 
+// ListFilesResponse429Headers the declared response headers of an HTTP 429 response for ListFiles
+type ListFilesResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListFilesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFilesResponse) GetJSON200() *FileList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListFilesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListFilesResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListFilesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UploadFileResponse429Headers the declared response headers of an HTTP 429 response for UploadFile
 type UploadFileResponse429Headers struct {
 	RetryAfter *string
@@ -2362,6 +2586,82 @@ func (r UploadFileResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UploadFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteFileResponse429Headers the declared response headers of an HTTP 429 response for DeleteFile
+type DeleteFileResponse429Headers struct {
+	RetryAfter *string
+}
+
+type DeleteFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileDeleteResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteFileResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteFileResponse) GetJSON200() *FileDeleteResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteFileResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteFileResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteFileResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteFileResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteFileResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2603,6 +2903,22 @@ func (c *ClientWithResponses) GetEvaluationStatusWithResponse(ctx context.Contex
 	return ParseGetEvaluationStatusResponse(rsp)
 }
 
+// ListFilesWithResponse List files
+//
+// Lists the stored files (uploaded input files and the result files of jobs), newest first,
+// as metadata only; the content of one is read with `GET /files/{id}/content`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /files (the `ListFiles` operationId).
+func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFilesResponse, error) {
+	rsp, err := c.ListFiles(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFilesResponse(rsp)
+}
+
 // UploadFileWithBodyWithResponse Upload a file
 //
 // Uploads a file; evaluation input files are JSONL with purpose `eval`.
@@ -2616,6 +2932,22 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseUploadFileResponse(rsp)
+}
+
+// DeleteFileWithResponse Delete a file
+//
+// Deletes a stored file: it leaves the list and its id answers 404 from then on. A job that
+// was created on it keeps reading the data it was created with; a new job cannot name it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+func (c *ClientWithResponses) DeleteFileWithResponse(ctx context.Context, id FileID, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error) {
+	rsp, err := c.DeleteFile(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteFileResponse(rsp)
 }
 
 // GetFileWithResponse Get a file's metadata
@@ -2981,6 +3313,66 @@ func ParseGetEvaluationStatusResponse(rsp *http.Response) (*GetEvaluationStatusR
 	return response, nil
 }
 
+// ParseListFilesResponse parses an HTTP response from a ListFilesWithResponse call
+func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListFilesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUploadFileResponse parses an HTTP response from a UploadFileWithResponse call
 func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3042,6 +3434,73 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UploadFileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteFileResponse parses an HTTP response from a DeleteFileWithResponse call
+func ParseDeleteFileResponse(rsp *http.Response) (*DeleteFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileDeleteResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteFileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -3199,9 +3658,15 @@ type ServerInterface interface {
 	// GetEvaluationStatus Get an evaluation job's status and results
 	// (GET /evaluation/{id}/status)
 	GetEvaluationStatus(w http.ResponseWriter, r *http.Request, id EvaluationID)
+	// ListFiles List files
+	// (GET /files)
+	ListFiles(w http.ResponseWriter, r *http.Request)
 	// UploadFile Upload a file
 	// (POST /files/upload)
 	UploadFile(w http.ResponseWriter, r *http.Request)
+	// DeleteFile Delete a file
+	// (DELETE /files/{id})
+	DeleteFile(w http.ResponseWriter, r *http.Request, id FileID)
 	// GetFile Get a file's metadata
 	// (GET /files/{id})
 	GetFile(w http.ResponseWriter, r *http.Request, id FileID)
@@ -3364,11 +3829,51 @@ func (siw *ServerInterfaceWrapper) GetEvaluationStatus(w http.ResponseWriter, r 
 	handler.ServeHTTP(w, r)
 }
 
+// ListFiles operation middleware
+func (siw *ServerInterfaceWrapper) ListFiles(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListFiles(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UploadFile operation middleware
 func (siw *ServerInterfaceWrapper) UploadFile(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UploadFile(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteFile operation middleware
+func (siw *ServerInterfaceWrapper) DeleteFile(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id FileID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteFile(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3555,7 +4060,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/evaluation/model-list", wrapper.ListEvaluationModels)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/evaluation/{id}", wrapper.GetEvaluation)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/evaluation/{id}/status", wrapper.GetEvaluationStatus)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/files", wrapper.ListFiles)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/files/upload", wrapper.UploadFile)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/files/{id}", wrapper.DeleteFile)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/files/{id}", wrapper.GetFile)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/files/{id}/content", wrapper.GetFileContent)
 
@@ -3986,6 +4493,72 @@ func (response GetEvaluationStatus500JSONResponse) VisitGetEvaluationStatusRespo
 	return err
 }
 
+type ListFilesRequestObject struct {
+}
+
+type ListFilesResponseObject interface {
+	VisitListFilesResponse(w http.ResponseWriter) error
+}
+
+type ListFiles200JSONResponse FileList
+
+func (response ListFiles200JSONResponse) VisitListFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFiles401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListFiles401JSONResponse) VisitListFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFiles429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListFiles429JSONResponse) VisitListFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFiles500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListFiles500JSONResponse) VisitListFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UploadFileRequestObject struct {
 	Body *multipart.Reader
 }
@@ -4070,6 +4643,87 @@ func (response UploadFile429JSONResponse) VisitUploadFileResponse(w http.Respons
 type UploadFile500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UploadFile500JSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFileRequestObject struct {
+	ID FileID `json:"id"`
+}
+
+type DeleteFileResponseObject interface {
+	VisitDeleteFileResponse(w http.ResponseWriter) error
+}
+
+type DeleteFile200JSONResponse FileDeleteResponse
+
+func (response DeleteFile200JSONResponse) VisitDeleteFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFile401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteFile401JSONResponse) VisitDeleteFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFile404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteFile404JSONResponse) VisitDeleteFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFile429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response DeleteFile429JSONResponse) VisitDeleteFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFile500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteFile500JSONResponse) VisitDeleteFileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4267,9 +4921,15 @@ type StrictServerInterface interface {
 	// GetEvaluationStatus Get an evaluation job's status and results
 	// (GET /evaluation/{id}/status)
 	GetEvaluationStatus(ctx context.Context, request GetEvaluationStatusRequestObject) (GetEvaluationStatusResponseObject, error)
+	// ListFiles List files
+	// (GET /files)
+	ListFiles(ctx context.Context, request ListFilesRequestObject) (ListFilesResponseObject, error)
 	// UploadFile Upload a file
 	// (POST /files/upload)
 	UploadFile(ctx context.Context, request UploadFileRequestObject) (UploadFileResponseObject, error)
+	// DeleteFile Delete a file
+	// (DELETE /files/{id})
+	DeleteFile(ctx context.Context, request DeleteFileRequestObject) (DeleteFileResponseObject, error)
 	// GetFile Get a file's metadata
 	// (GET /files/{id})
 	GetFile(ctx context.Context, request GetFileRequestObject) (GetFileResponseObject, error)
@@ -4452,6 +5112,30 @@ func (sh *strictHandler) GetEvaluationStatus(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// ListFiles operation middleware
+func (sh *strictHandler) ListFiles(w http.ResponseWriter, r *http.Request) {
+	var request ListFilesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFiles(ctx, request.(ListFilesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFiles")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListFilesResponseObject); ok {
+		if err := validResponse.VisitListFilesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UploadFile operation middleware
 func (sh *strictHandler) UploadFile(w http.ResponseWriter, r *http.Request) {
 	var request UploadFileRequestObject
@@ -4476,6 +5160,32 @@ func (sh *strictHandler) UploadFile(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UploadFileResponseObject); ok {
 		if err := validResponse.VisitUploadFileResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteFile operation middleware
+func (sh *strictHandler) DeleteFile(w http.ResponseWriter, r *http.Request, id FileID) {
+	var request DeleteFileRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteFile(ctx, request.(DeleteFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteFile")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteFileResponseObject); ok {
+		if err := validResponse.VisitDeleteFileResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4540,101 +5250,106 @@ func (sh *strictHandler) GetFileContent(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D1pk9u4lX8Fxd2q2FuUWt0exxP1h1Tb8SQ964y9dk+lspZLgsgnCWMS4ABgy0qX/vsWHkAS4CGpfcXJ",
-	"7JeZloTj4d0X4LsoEXkhOHCtouldVFBJc9Ag8dPzW5qVVDPBr/9kPqegEskK80U0jW42QKAeQX4Ry98p",
-	"wlLygGlFFlsh368ysZ2zdPFwHMURM3MKqjdRHHGaQzSNWBrFkYRfSyYhjaZalhBHKtlATs128IHmRWYG",
-	"mm1G5xePvqOQrqI4yumHF8DXehNNLx7/Po5yxqvP53Gkd4WZpLRkfB3t93H0A8tg6AgrlgEC/qlAmoUQ",
-	"yBGFVXpvKPdmF1UIrgCR/5Smr+HXEpQ2nxLBNXD8kxZFxhJE+tkvypzjzoPnPyWsomn0H2cNYc/sr+rs",
-	"uZRC/olqarfr4kLaDQlTJKfZSsgcUiIkWUqg7xWhRJYZXJIFssmCGAwpohGJkKVkuwEJ5D0XWz6O9nF0",
-	"zTVITjPc9+udQoG8ZQmQFWUZpAjJT0L/IEqefh0gfhJElcnGiITBnmEMhOI11fCC5UzDVwLkRgiSU76r",
-	"CKsuyeI1aLkbXa00yAVRdKcM2TjRgmi5I3RNGTeSsAGaOjXgzeiK0BtIBE+Vmb+lTMfmwJSTv9zcvCIp",
-	"1WDW6pOWi6hHBPaxAfkFlWv4euxSFpmgqeH5zGwsid5QjlxdMRJNEii0Qhr+zGmpN0Kyf3w1Im6AXL26",
-	"Ju9hh4LJlGJ8bfDMhSa3NDOqy0xzq5nNrtZrCWuqIX2TCGkVSriqMt9PidJUM6VZoohY2UPjBLJmt4CM",
-	"UJPsLsqB8jn+Hk2fjB/HUUGVmhcgE+CaGpp9P4kjpdNq0Pn4Yh9HvMwyujRLWOVZSFGA1MyC5S/qMQiu",
-	"357pGIaX+RKkoUYHAG8FA0tOP7C8zKPp+WSCCth+mpywtHcMb9Hz8cXRufv6G7H8BRJtVnuWUaXYateY",
-	"VE+5h5R5JoFqMNrW6A+9oRqJoQjQZEOk2BLBwVCLEgXa/JHRJWSqRazQlDNelHqeUk3nRh3N0cb12Kxf",
-	"ytSiMRcpZOYIBXDKztaFHgmlRucXk6UxbebXuRKlTFCCQd6CzEApI+07pSGfa8iLjGrz899FSagEoxfg",
-	"gyF95TcIOSY/mh2NDtIblD1jhawZJJSrLUhrYQop8kKjCNrjRtO30Q7MhlxE7yqQtJi7tc3G1UqR45Rw",
-	"5ruGUIkjD/JUwJ4hGg8JcUXiV82MeoO7CLhhvLfNTu88ajXf9nkvjfPx1v4a+1C9O8BtrwLgu2qlWcby",
-	"UwWG4bwWO32zDPS5OSIkf/+x+3DJ0kqDWoMCKcHJzvzHBz3FQ56hh9ND7Idy9EzwFVv7KOkD1f6GsOLS",
-	"JNkIoUCRlRR5AGqIUKYhtzr7MLw549d26EX9K5WSonj1UOXwwf5qJryUz0RW5rxW+iedj2qSiJJrQo06",
-	"NfMurRZlqlKiCzt40XPsjzrxefvELQG2tKzpE54m7ue3XhFHdPyEMUofDoxv7oQaR1bM2fCkxc9GZKll",
-	"BVHqotToyVWkCdnWk50j6Hgm8oJK+DhjR9V745OyZIMwb0UNGVNkCVqDJCsha3P47dq9v+EhDpgzd5w/",
-	"NnJBPTzPab3j0v96GXmGy2L6k+yWXeKI2XL7hFbLffmZjFYHjtNslp32rZmsFu1r1v0YWoeUTZkyzue8",
-	"EIoZvMyXjKp5IqSExOKpjTbrYqG8FJRJIngCMWE2yBEyBencffJ0R1JY0TLTQQCEGFJkKfTGjjdaYsYT",
-	"yhPIGjvyO0UKCSuQwE34bSJBUkE5nnGfOiuaqcZzXgqRAUXl/i9rcGua3tOa1US/17wBq3IP81HyHnV8",
-	"RWwQYzArxVZdku1GZBATvRHlekOYJjndkaVhDWtWF+eT8SS0nveNtJrot5fOS5HuDDxwC3JHwAx2qrQl",
-	"79CkmVKIpmbfOMpBKYwMPfUztuZ2SqgmGVClyUXlMxhNUiPWqay+uY3OYxxD8LlLscwtFPuO2NbQHU8E",
-	"gKYs69DYLtBHTH9WB4V/MzZ1a6i1lYKvWzjrR9XzIK2LeYYVps9qjNgZFSmFnuPv1eHbZ7e7dJktp8mG",
-	"cRhJoKlhEWIGxi6PqPG/1lMzUA/wkeeEVfB3NzLcWiulAkTR1hAHTtzZx6Hg7kAC1eZDqSaoS4dO1Gzf",
-	"x19Hz1vZ6C4Y7xlH5YjkCHdq0+pE213htpf9atxZb27Q2bsiHLatmsElWZgFFySFhKVQeX6eladFke3M",
-	"IVJmFssZN3Ef2mtaFAZmw2FVAH0kOO+6pHHtxhz2j/pmuvxQ/zzMvHVnNcKxs967Rej+/5M3nyN5Izi8",
-	"XEXTt6elavqoc3jmIFFP8rF7Jr7rFSB38l7htog1YRolCY5v6XSlqS6V0SrAUyMfceRV4zrltI62rub3",
-	"i69Rj0wRmm3pTpGF28N6AC5YqPYNgoUGmI4iC6DrDWbtvnWZbrgyeFiZ+RvF1TkPq7QfxbIHE7ylxdpW",
-	"FcmSzqmOptHF5OLxaPJkdPHo5vzJ9HwynXw3/v7Rk++///5/ozgSWw7SkmVWTiaPEgs6/t0KmqZ3tkZY",
-	"ZrZYuwYOEkGYryjL5on16SZx7ZOgyHjfo4JoD/YGGaa5mxn5mkVTcj6JySziwvw92Uc92fbzSQWQVUx4",
-	"jJZa2scNQxrJyEBDg/15WaRUG757e+c5ID9aJnM84yE7ivvYW7MclKZ5cQTd+3ddpRFHFoSTqHUvOfK5",
-	"oOuVgQ2/jDhtqXKS3OLuw8CshMwRZgP+yOCgT7gaBuuTLPzV1e3VRmyxEEjTnHH1MISlVCDxsKe4JsXp",
-	"QXwPEsiW6U1sogvjt4WytR/c3UlvHH0YrcXIffmLEnz8mm7/6lgrlKCDrrinq+0Ej5NPnfrGjt932b0P",
-	"K1bF2ZFkw5QWchcTkaXWpZRK9xOpzlIetFy47M+4fzSMxTpPW3mXpx30xvkwviwd5PnMhF3JhvL1l2D6",
-	"oxbl81sT5yifalResD4POQxDVGwsX038MEV9LytT87yN22oVKkvOA6N8olq8uIdafHcig4Y2d9/lyGYA",
-	"JkP6MWiIi96k8qyGIgnlpFRtT8m6nRku9HbAW/6fLfAz859H48ejPzztqRH5q9z5RYQTF/TwMxDjDdQS",
-	"vI0P89vrRuW1XTorCI4/pmRhGGRBSq5ZRpgmwFM1JjaZiUGtTZEUEjABlIIxwiagrQT7d8oFdDP+wMUD",
-	"ZmWSUCl3hAtifnSJOyaN/Xk4nfEZH9XFx6mryTiXZBGTRcvxMF/1uDiLS7OMa2xY0LoFwpbxlT8Lv3Gz",
-	"YrKwnUJzhZRTdh0XFU7J4mq+ZRynP63/umF2QV7m4TSaZVOy6HXNzPi2B2a+Cz0ot4zrXjIonRLBsx1Z",
-	"YMC+GBtsYfrOksLm0Vy1K6c7QqVkt+Byc2Z9zNARIR1xW5nYfyE/8nAjiSXT8WqHgXcfR0/vN/zG7XLS",
-	"4A7vHZvZ6dfZx03CsG1Fd7URdTzyoOEVhbzSct1+5qosCiGNa5VSTRVoVxV8oB5OCXzQkp7i1YVicjI2",
-	"BvjrxNm9PHjPuZ64nzy3y+MnTgzloE2+RstJsTURjrSp59jWqH988/InYlU4USAZzZjCwgaG+y425A8W",
-	"s+huNrMSNqtlbIZSNrNyNosWDy8J5dVqGLMr4ZrZIG2pgUPy2maMJsnSZpG7iKYp1nto9iqQzk7Wv2Wu",
-	"3h312z1VezItevrDhsiBeap6ZFUAsYUx1zxgKRXI1vmnNZm1ld7hOlcBciTF1tnUU+pcR0R6f9BreDOQ",
-	"B/obprFplQlinDCtSMZWMCaLOsQ3lsdaLEJ5ShYmfpxXX0ggGmTOOM0ug59mPAfKVVvDCbuHre89wOq/",
-	"PbRh8HJQvT10TN7KS8XRryWUmIVoHGA/N1GlxhvAuoXvamxHS7YROJzNuwojPsrTGGuzxvHaUGWcL0hj",
-	"PLlzo1r+679JMqjjUf8zQvSWb31SHHdzvAJTj/UTpF6UZUsI8UCDxWBboL3T8NLC1Ffw0kJC2lURdzjv",
-	"plGyWRRHr6RIQClzcFeXX+4wSXEx+e77OIgzz588fnTxh8nvJ9/FSFt3ScKJ3bhasY/2cYVC+4thoVIW",
-	"QlWBd5cNGlAPE7Metw/O0qO36jJF1dlgxCzZQPIeUneRIQOrYFaMw0iXRjuE7tRg64JDWnvba62IYv8A",
-	"oyhxSLCaRXGd1WBc//67KLQidaFZw9qajZMyi3iULVWOF7Dh42fOPhBlW/ZDO+bTtQ1MF4CG9IO9Z0zj",
-	"5nVvxpbpTWit2kzTYfEhixhc2Tlg/bq50CF5ccUMs0JQyUBGfdfepLcoXPHycVZ95Ya2VQ7zZCSgsYfv",
-	"isuaDeNGTHzu71Nc/ub9fQLUcg1TZCXkpV/kaFprbNi5ML+1cGUFxsCB8mz/N7I+W/XJ9vLVv5V5TqXR",
-	"b0uqk83IWTE0rPYbWrCQAG7pXn3Y6GOsu3sqbpCJLLMHylndRnE9saDy1xJ0CMMgxxogfkaO/0HIvLfl",
-	"ocw0K6h0PZhWPFoqGnkMja8tnBqbO4uurVek3u/IMivhj7PIWOSqSmrH/N0Y671jmPmAcsbfdGgCjqli",
-	"C9IBYaw1W609loxb0nbjyAa4AyuaAYcVxpEuLu+cp9uPzyDHjWQ2B41rVdKRSr+PbDidafM7rhFvoPU1",
-	"px/mWrwHrqLp4/OL+Ov14MeRGWlEt5QQTSfd7qcP9irgnBbMwth/VvzJtg5ysqhmLer+QuBpIVirKBSp",
-	"96Nq6Mgu3sMONQhLqmBeyqwfgpcF8KvrEfpjmi0zIGY8+fn1C+w37UIVgrLRulDTszNasLFF+zgR+dnt",
-	"eR9IPsH6Ka+0RYnfrZ/THakUJSYQ2pxgaV95EOd9BtxxRm9pxG5iBvRK4QAzHWmQD3jthFbHN3aoi/u3",
-	"Qr7vLSY+EzwppQSu6zuOeJWxOkdMxC1IybCMrDfNuZyJCPF2DGsdqRjEn4nqcLDrfbkki7s7TKDv9wtS",
-	"ZDSBjciwk9Z6S2hebdQaembHBO8I4gO5PAiu2Q+x1MzotHVWmY6LXg/VuwDXKVP06JQWV/TpxrDrtd9n",
-	"YXWlB9IpAVb7+KdegaCZBJrumqsQM+5uHNjbrL4C9mMHWXKsfNT38myVrpVX89qYTmxOam52HGsrQvQE",
-	"rUTBN33uR3OUSoWcdvuj6kLzLMLdneXt/T6Kh21Pu9z10XaHbCArVmVGTEysNLVGILQ74yef3fJUCuPb",
-	"sjwI1SdYnjYx++ApFchPV18Bl3yaBRRf0uwNG7weDv7mjB1uGRg7pr+kkauwFRi5Abs1ILj3tlTHLdT4",
-	"yafaKI8fQ4j6zFdLiE61Z29qxujPq1sdzRQaGtcd42LTQFemkLLEBcuVZgjj1GB4B+EeMD+wrH7doQqd",
-	"adYNnCsDYo+I5nFBszAPYOd9VkgHum4/4uo8tf0BZAl6C1jYcTyCRQpKHPd8u3cKXxvtZyTeCRUHVT/d",
-	"UPder6TIybnRDeeTcaVmqzcZbI2q/nha87XeSFBG5UfTJ03VyK7xCXcPkbCHbx7aPUJmcTnzz3HrsA3B",
-	"SXcOLQ99YzcOa874SDboo/O/yWV479x90G7YegNKW7J2yrudoq2Htt7b52I7sFjfWp/nNrxHtp5aEHIr",
-	"1RjMLMWt4RKmsKIN6pIwTTIGqlaJi/p8rnJbYy+85vfkmE2tLiU2+PIp0YH8HrcXg17WzolfcnCdpVZa",
-	"/SJr50WbL91x3n3uZuCSGsayG1oUwNsdsYdgO9q0M3SbAz0qW3iuiu25uIXUqIsHXBimwJeqKg8Tn/Vy",
-	"M6DdHH7gcoeHqd5SFRs69af3AXfbGww+ICkl07s3RqAsTZZAJcirsk+bLa7cc0+I8Cl5imOJvatx8/LP",
-	"z2/+8vz1/OrV9fy/n//d3tpY1G9eYYEQJzTAmTDNPvPE+EocfVavCjtrI38j1raMeXVNrl5dxyijdb2v",
-	"GY7ej98CWyqYzviLF38dUTWiI5vmw5Yx+1CGqzXHTl8IWV+ttz5flSEwMYbrVHrha/UZn/Ebo1hSkZS5",
-	"CVLwGTnGNWUcUrLckY2B1YTY2h1iZABUY3KtyUpkmdjW98VuWYoXE7ZMgivSzPgDe68S352LifEQVFwx",
-	"cSJSUA/JssR9t5JpDZwo4XI82DuVaBtkv7q272ZRbVSifd2LbDdmiyDBAzTLdkQBT5VrUvVbWivlglEO",
-	"Pifi+rZQVZMHi05/wuIh2W6EAr+Vdi1FWVj0YOqJBF20MWFcaaCp3W2BKaQFfsiykShsq5XbuSY6yF0D",
-	"pQUqpzrZgDLr5wLvolKOzSaX1bFswdF/A7DZz7t6aUE10aXRBxWUSlgfGy9rs6amju/JKW22hQ800dkO",
-	"MVU7VA5ZruO2bmotMsp4t7V1Ca6HNSZLSGipIEjIIaEGul5xh7Cx2B7xlI478mC4j871GGmmUWv54vnc",
-	"k76rV9dRHN2CVFbMz8eT8QRr0sb1K1g0jR6NJ+NHaBf1BvXSmafpscWnJ+R5wTALYOhHswxFBo5dIhCF",
-	"axW6TqNplDGlPUhbd87edq1rtrNqAx+QYL5lxeczfy0By36u+ujsT3zqU3g9jTn9b/zItTlU816BVWWC",
-	"SNCl5EPgoFULoKkjXuPshY19B/Ik+3et9zovJpPP9x5g56bIwLuAffTdx9F3Fpa+LWqYz7wHRnHK+fEp",
-	"weOHZtLFH45P8l+93MfR41NgC18ORbPtOgUsx7d53AggXePlYE9m8KqG6EsUvNFUGlXTvsdZGVnb9Wmv",
-	"KqC5472BDPHu4yZUSgaufuBfWL2s/SvldvWvzaLyCAXSKuLnvpfnlPJTke6+AJOF1/b3oR9v3Mr9V+H1",
-	"1uXnYZYPL0z+u/O7RUuXV4d4fh/7huMMnbdRdTvJ2ZBDFgAjzNPMgLtohXkGawowVzGke4N8xqkGoZul",
-	"/Fq6t7llNsCK1i9Gb/Q3onZ1c7uuE1+4K3YnsuUdS/eDTk1zQ9Oo4MrFjztXY/1XQk5rng4Zfw06ULMt",
-	"ju9DVjPkLHge/ev5AwcU4/jjWWry3fFJ9Sva/ywe/DPoj9aDhuHOmmRIL99dkYytN7oy6fhYkMgyxteY",
-	"JqtMvLvFGPCfkBVbHmGzN5U//O0zW+v+wjDfBXcYGnH7DTJjLyYOcSh21J5Z5xJrJ73+qu0pVa4/92Bj",
-	"rs3LbJneENeI6PXqhnxpd/3BdjQPu5h1y+rZSsh8lLqX2k7jplZH7Fd2Lr1LEkP/WIB/UeJr2vDzR8cn",
-	"1Y/h/7N43FLOsZ3HxshuAQe37HlHATouu5/Sc/9uxxdVd8dZxPUj56Cp4f3fhF5rH/oo7c88Ygz6dH6v",
-	"eI8Sa1RmW5/12lRDuWdu1y/HWRo+6LP/CvkpuDX78T36xzrlD7Kjbbgn/j94Uj25tkCYMYe6uCSU74j5",
-	"wqYzmKozl3GVHZ9xSpINlQq0l5l1rY8SiCogYSuW2BVSgS6Qtv8qDL4az4Bj3+NvSDCSmvE6cuEVmZAV",
-	"/fLS23eG5Wwlvy+s9tLHURxhq2DQ2FcVTsaUnd2e2wet7P6dxHBY6GklzMZNVO65JP2p1gHhDG43+gta",
-	"ROzf7f8vAAD//w==",
+	"7D1rk9u4kX8Fxbuqta8ojWZsxxvNh9TY8Saz56x99mylcpZLgsiWhDUJcAFwZGVK//0KDZAESVCSn3F2",
+	"78uuJeHRaPT7gbmLEpEXggPXKpreRQWVNAcNEj89u6VZSTUT/PrP5nMKKpGsMF9E0+hmAwTqEeQXsfxO",
+	"EZaSe0wrstgK+W6Vie2cpYv74yiOmJlTUL2J4ojTHKJpxNIojiT8WjIJaTTVsoQ4UskGcmq2g/c0LzIz",
+	"0GwzOr948JBCuoriKKfvnwNf6000vXj0hzjKGa8+n8eR3hVmktKS8XW038fRDyyDoSOsWAYI+KcCaRZC",
+	"IEcUVukHQ7k3u6hCcAWI/Cc0fQW/lqC0+ZQIroHjP2lRZCxBpJ/9osw57jx4/lPCKppG/3HWXOyZ/VWd",
+	"PZNSyD9TTe12fVxIuyFhiuQ0WwmZQ0qEJEsJ9J0ilMgyg0uyQDJZEIMhRTQiEbKUbDcggbzjYsvH0T6O",
+	"rrkGyWmG+369UyiQtywBsqIsgxQh+UnoH0TJ068DxE+CqDLZGJYw2DOEgVC8ohqes5xp+EqA3AhBcsp3",
+	"1cWqS7J4BVruRlcrDXJBFN0pc22caEG03BG6powbTtgATZ0Y8Gb0Weg1JIKnyszfUqZjc2DKyV9vbl6S",
+	"lGowa4W45SIKsMA+NiA/p3INX49cyiITNDU0n5mNJdEbypGqK0KiSQKFVniHP3Na6o2Q7J9f7RI3QK5e",
+	"XpN3sEPGZEoxvjZ45kKTW5oZ0WWmudXMZlfrtYQ11ZC+ToS0AqW9qjLfT4nSVDOlWaKIWNlD4wSyZreA",
+	"hFBf2V2UA+Vz/D2aPh4/iqOCKjUvQCbANTV39v0kjpROq0Hn44t9HPEyy+jSLGGFZyFFAVIzC5a/qEcg",
+	"uH53piMYXuZLkOY2egB4KxhYcvqe5WUeTc8nExTA9tPkhKW9Y3iLno8vjs7d19+I5S+QaLPa04wqxVa7",
+	"RqV6wr19M08lUA1G2hr5oTdU42UoAjTZECm2RHAwt0WJAm3+kdElZKpzWW1VznhR6nlKNZ0bcTRHHRfQ",
+	"Wb+UqUVjLlLIzBEK4JSdrQs9EkqNzi8mS6PazK9zJUqZIAeDvAWZgVKG23dKQz7XkBcZ1ebnf4iSUAlG",
+	"LsB7c/WV3SDkmPxodjQySG+Q94wWsmqQUK62IK2GKaTIC40saI8bTd9EOzAbchG9rUDSYu7WNhtXK0WO",
+	"Utoz3zYXlbjrQZpqkWcbjYeYuLril82MeoO7CLghvDfNTm+922q+DVkvjfHxxv4a+1C9PUBtL1vA98VK",
+	"s4ylpwoMQ3kdcvpmCehzU0T7+sPHDuGSpZUEtQoFUoKTnfqPD1qKhyxDD6eHyA/56KngK7b2URIC1f6G",
+	"sOLSJNkIoUCRlRR5C9Q2QpmG3Mrsw/DmjF/boRf1r1RKiuwVuJXDB/ubmfBCPhVZmfNa6J90PqpJIkqu",
+	"CTXi1My7tFKUqUqILuzgReDYH3Xi8+6JOwxs77K+n/Zp4jC9BVkc0fET+ighHBjb3DE1jqyIs6FJi5+N",
+	"yFJLCqLURanRkquupk22Hu8cQcdTkRdUwscpO6reGZuUJRuEeStqyJgiS9AaJFkJWavDb1fv/R0PcUCd",
+	"ueP8qeEL6uF5Tusdl/7Xy8hTXBbTn6S37BJH1Jbbp6213JefSWn14DhNZ9lp35rK6tx9Tbofc9ftm02Z",
+	"MsbnvBCKGbzMl4yqeSKkhMTiqYs2a2IhvxSUSSJ4AjFh1skRMgXpzH3yZEdSWNEy0y0HCDGkyFLojR1v",
+	"pMSMJ5QnkDV65DtFCgkrkMCN+208QVJBOZ5x/3ZWNFON5bwUIgOKwv3fVuHWd/qB2qy+9A+aN6BVPkB9",
+	"lDwgjq+IdWIMZqXYqkuy3YgMYqI3olxvCNMkpzuyNKRh1erifDKetLXnh3pajfcbvOelSHcGHrgFuSNg",
+	"BjtR2uF3aMJMKURTs28c5aAUeoae+BlbdTslVJMMqNLkorIZjCSpEetEVmhuI/MYRxd87kIscwvFvse2",
+	"NXTHAwGgKct6d2wXCF2mP6uHwr8bnbo1t7WVgq87OAuj6lkrrItxhhWGz2qM2BnVVQo9x9+rw3fPbnfp",
+	"E1tOkw3jMJJAU0MixAyMXRxR43+tpWagHqAjzwir4O9vZKi1FkoFiKIrIQ6cuLePQ8HdgQCqjYdSTVCW",
+	"Dp2o2T5EX0fPW+noPhjvGEfhiNfR3ql7Vyfq7gq3QfKrcWetuUFj74pw2HZyBpdkYRZckBQSlkJl+Xla",
+	"nhZFtjOHSJlZLGfc+H2or2lRGJgNhVUO9BHnvG+SxrUZc9g+Cs108aHwPIy89Wc1zLGz1rtF6P7/gzef",
+	"I3gjOLxYRdM3p4VqQrdzeObgpZ5kYwcmvg0ykDt5kLktYo2bRkmC4zsyXWmqS2WkCvDU8Eccedm4Xjqt",
+	"J62r+WH2NeKRKUKzLd0psnB7WAvAOQvVvi1noQGmJ8ha0AWdWbtvnaYbzgweFmb+RnF1zsMi7UexDGCC",
+	"d6RYV6vitaRzqqNpdDG5eDSaPB5dPLg5fzw9n0wnD8ffP3j8/fff/28UR2LLQdprmZWTyYPEgo7/7jhN",
+	"0zubIywzm6xdAweJIMxXlGXzxNp0k7i2SZBlvO9RQHQHe4MM0dzNDH/Noik5n8RkFnFh/j3ZR4Fo+/mk",
+	"AsgKJjxGRyzt44YgDWdkoKHB/rwsUqoN3b258wyQHy2ROZrxkB3FIfLWLAelaV4cQff+bV9oxJEF4aTb",
+	"+iA+8qmgb5WBdb8MO22pcpzcoe7DwKyEzBFmA/7I4CDEXA2BhTgLf3V5e7URW0wE0jRnXN1vw1IqkHjY",
+	"U0yT4nQnPoAEsmV6Exvvwthtbd7aD+7uuDeO3o/WYuS+/EUJPn5Ft39zpNXmoIOmuCer7QSPkk+d+tqO",
+	"3/fJPYQVK+LsSLJhSgu5i4nIUmtSSqXDl1RHKQ9qLlz2Z9w/GsZiHaetrMvTDnrjbBiflw7SfGbcrmRD",
+	"+fpLEP1RjfL5tYkzlE9VKs9ZyEJuuyEqNpqvvvx2iPqDtExN89Zvq0WoLDlvKeUTxeLFB4jFtycSaFvn",
+	"7vsU2QzAYEgYg+Zy0ZpUntZQJKGclKprKVmzM8OF3gxYy/+zBX5m/vNg/Gj0xyeBHJG/yp2fRDhxQQ8/",
+	"Az7eQC7B2/gwvb1qRF7XpLOM4OhjShaGQBak5JplhGkCPFVjYoOZ6NTaEEkhAQNAKRglbBzairG/U86h",
+	"m/F7zh8wK5OESrkjXBDzowvcMWn0z/3pjM/4qE4+Tl1Oxpkki5gsOoaH+Spg4iwuzTKusGFB6xIIm8ZX",
+	"/iz8xs2KycJWCs0V3pyy6zivcEoWV/Mt4zj9Sf2vG2YX5GXenkazbEoWQdPMjO9aYOa7tgXllnHVSwal",
+	"UyJ4tiMLdNgXY4MtDN/Zq7BxNJftyumOUCnZLbjYnFkfI3RESHe5nUjsv5EdebiQxF7T8WyHgXcfR08+",
+	"bPiN2+WkwT3aOzazV6+zj5uAYVeL7mol6mjkXkMrCmmlY7r9zFVZFEIa0yqlmirQLit4T92fEnivJT3F",
+	"qmuzycnYGKCvE2cHafAD53rsfvLcPo2fOLHNB93ra6ScFFvj4Ugbeo5tjvrH1y9+IlaEEwWS0YwpTGyg",
+	"u+98Q35vMYvuZjPLYbOax2bIZTPLZ7Nocf+SUF6thj67Eq6YDdKOGDjEr13CaIIsXRK5i2iaYr6HZi9b",
+	"3NmL+nfU1dujdrsnak++i0B92NB1YJyqHlklQGxizBUP2Jtq8db5pxWZdYXe4TxXAXIkxdbp1FPyXEdY",
+	"en/Qang9EAf6O4axaRUJYpwwrUjGVjAmi9rFN5rHaixCeUoWxn+cV19IIBpkzjjNLls/zXgOlKuuhBN2",
+	"D5vfu4fZf3toQ+DloHi774i8E5eKo19LKDEK0RjAfmyiCo03gPUT39XYnpTsInA4mnfV9vgoT2PMzRrD",
+	"a0OVMb4gjfHkzozq2K+/kWBQz6L+V7joHdv6JD/u5ngGph7rB0g9L8umEOKBAovBskDb0/BnMAgcJjDM",
+	"/VGS4jAiIRe3HW/bzLCX4CTEwK11ShCqOQHRUGcCsMZoS5Xbvr1vSxz56f8BIejWaHdrHBB8hz13dNir",
+	"Q4Su2CA37F++1kI6OA6553dRigntN3e41k2j1bIojl5KkYBSBhhXCLHcYVToYvLw+7jl2J8/fvTg4o+T",
+	"P0wexnhK15Xi5Ny4WjF0bXF1IPuL4dlSFkJVkQ6bfOjcrEvDn+Sxm5O9qHF20FXFdYcw7dYI5W0bbHfQ",
+	"+w1jtYvTBtTj6KziaN5ZDvFYVaBjtEWygeQdpA3voZ5cMQ4jXRol1/YKBitwHNK6215rRRT7Jxh9j0Na",
+	"q1kU18E5xvUfHkZtY6iul9CwttbPSQHyWoxYWsC6pZ85e0+U7Txpm2P+vXaB6QPQXP1gCSXTuHldYrRl",
+	"etOWPV2i6UnqIZn2kbKsIcAev7icnFmhlZBDQn3b3SRY21DR8nFSfemGBoVrHYz37tjDd0VlzYZxwyY+",
+	"9Q+JjJcNnEGVh1TDFFkJeenn6poKMRs9WZjfOriyDGPgQH62/xtZ16P6ZEtS69/KPKfSqOkl1clm5Iwx",
+	"tA/tN7Rg7QtwSwfVemNWYPmIJ+IGicgSe8vGULdRXE8sqPy1BN2GYZBiDRA/I8X/IGQerNwpM80KKl0p",
+	"sWWPjohGGkMb0ub/jek4i66tca/e7cgyK+FPs8gYllWy3475h7E5945g5gPCGX/TbRVwTBRbkA4wYy3Z",
+	"aumxZNxebT8c0gB3YEUz4LDAOFKM6J3zdP3xGfi44czmoHEtSnpc6ZdDDkflbZjS1ZMOVHDn9P1ci3fA",
+	"VTR9dH4Rf71WkjgyIw3rlhKi6aRfxPfedrTOacEsjOGz4k+2ApaTRTVrUZfJAk8LwTq5zUi9G1VDR3bx",
+	"ADnUICypgnkpszAELwrgV9cjdCs0W2ZAzHjy86vnWDbdh6oNykbrQk3PzmjBxhbt40TkZ7fnIZD8Cwvf",
+	"vNIWJX7TSU53pBKUGAfrUoK9+8qCOA8pcEcZwQyf3cQMCHLhADEd6fNo0doJFbuv7VAXvtoK+S6YE38q",
+	"eFJKCVzXrbrYkVudIybiFqRkWA2hN825nIpo4+0Y1npcMYi/7xSxg10J1yVZ3N1hHmi/X5AiowlsRIYF",
+	"4dZaQvVqgy9ty+wY4x1BfIsvD4Jr9kMsNTN61clVwO4iaKF6fZy9bFtApnSoIiQb28XbYZuF1QlLSKcE",
+	"WG3jn9rJQzMJNN01HT0z7hpnbFO2L4B930GWHBN4dXup9WY74WGvGu/EGrumQelYdRyip1UR1/omZH40",
+	"R6lEyGlNTFUxpacR7u4sbe/3UTyse7pZ24/WO2QDWbEqM0KVYkpTqwTaemf8+LNrnkpgfFuaB6H6BM3T",
+	"vcwQPKUC+eniq0Uln6YBxZdUe8MKL0DB35yywy1byo7pL6nkKmy1lNyA3hpg3A/WVMc11Pjxp+oojx7b",
+	"EIXUV4eJTtVnr2vCCKeHrIxmChWNC/8637QlK1NIWeKc5UoytP3U1vAewj1gfmBZ/UhJ5TrTrO84VwrE",
+	"HhHV44Jm7TiAnfdZIR0oHv+IFyCoLXMhS9BbwPykoxHMtVHiqOfbbY19ZaSf4XjHVBxU/QJJ3UKwkiIn",
+	"50Y2nE/GlZitnhaxqdb642k9BHojQRmRH00fNyFru8YntNDixR5uoLV7tInFpX4+R/NsF4KTWmctDX1j",
+	"jbM1ZXwkGYTu+TfypoN37hC0G7begNL2WntVCr3aAw9twUcUxHZgsdBan+dRB+/aArkgpFaq0ZlZiltD",
+	"JUxhYQaoS8I0yRioWiQu6vO5AoQae+1u1cfHdGrVW9vgy7+JHuQf0ITbKsnunfgFB1cgbbnVrxXoPcz0",
+	"pRsn+q82DfRaoi+7oUUBvFvYfQi2o7VnQ01JaFHZ+omqZgSz3EZc3OPCEAU+uFZZmPg6nZsB3R6HAz1K",
+	"HqaCqSo2dOpPL2fvV+kYfEBSSqZ3rw1D2TtZApUgr8qQNFtcuVfLEOFT8gTHEttydPPiL89u/vrs1fzq",
+	"5fX8v5/9wzYfLeqn2zBBiBMa4IybZl8rY3wljr4OWbmdtZK/EWubxry6Jlcvr2Pk0Trf1wxH68ev5C4V",
+	"TGf8+fO/jaga0ZEN82Hlo33vxZVMxE5eCFm/EGFtvipCYHwMV3D33JfqMz7jN0awpCIpc+Ok4GuIjGvK",
+	"OKRkuSMbA6txsbU7xMgAqMbkWpOVyDKxrdseb1mK/TVbJsElaWb8nm0PxucTY2IsBBVXRJyIFNR9sixx",
+	"361kWgMnSrgYD5YAJto62S+v7fNvVBuRaB+pI9uN2aIV4AGaZTuigKfK1Vr7ldmVcEEvB1/FceWHKKrJ",
+	"vUWvzGZxn2w3QoFfEb6WoiwsejD0RFrF4DFhXGmgqd1tgSGkBX7IspEobMWg27m+dJC7BkoLVE51sgFl",
+	"1s8FtlRTjjVTl9WxbMLRf8qy2c/rILagGu/SyIMKSiWsjY1vDrAmp47PIipttoX3NNHZDjFVG1QOWa5w",
+	"vK7NLjLKeL9CewmuFDsmS0hoqaAVkMOLGijexh3a9fH2iKcUjpJ7w+WgrlROM41Sy2fPZx73Xb28juLo",
+	"FqSybH4+nownmJM2pl/Bomn0YDwZP0C9qDcol848SY+VagGX5znDKIC5P5plyDJwrBdGFK7i7TqNplHG",
+	"lPYg7bROvulr12xnxQa+g8J8zYqvwP5aAqb9XPbR6Z/41BcdA/Vl4aeq5Nocqnl2w4oyQSToUvIhcFCr",
+	"taCpPV5j7LXrUw/ESfZvO8/OXkwmn+9Zy17D08DzlqH73cfRQwtLaIsa5jPvnVyccn58SusNTzPp4o/H",
+	"J/mPt+7j6NEpsLUfwEW17SoFLMV3adwwIF1jj7vHM1ilJcLFaFQaUdNtR66UrC1eth03qO540JEhXlt5",
+	"QqVk4PIHft/1ZW1fKber3/2NwqPNkFYQP/OtPCeUn4h09wWIrP36xL5txxuzcv9VaL3Twz9M8u2+3986",
+	"vVu09Gl1iOb3sa84ztB4G1VNdk6HHNIA6GGepgZcvyDGGawqwFjFkOxtxTNOVQj9KOXXkr1Ns+QAKVq7",
+	"GK3R34nY1U2TaM+/cJ2iJ5LlHUv3g0ZN02hsRHBl4se9Dm//sZvTegDahL8G3RKzHYoPIasZctZ65f/r",
+	"2QMHBOP440lq8vD4pPox+H8VDf4F9EfLQUNwZ00wJEh3VyRj642uVDq+eSWyjPE1hskqFe+acVv0J2RF",
+	"lkfI7HVlD3/7xNZpwxmmu1YrTsNuv0NiDGLiEIViRe0J3p1X0K/IvYAxqupAkNflpirH6H7bS4hnnCqS",
+	"g6Yp1RRbX62Z6ijITDN+OjPCk9ribbL4y7MbYgG23OQGB41YY1P8gGf7gqRad5sMkCbCOv431LMrh7mK",
+	"bOxnj2LOLAVgti3o4dgqZOUqug+WcttIHl6xK131qrvbt2p3/cHWwA87JXWR89lKyHxU9cacfqleDfVX",
+	"dkf81pyBv5Lit9Z8Tavv/MHxSfVfAflXka+9OUd2Bym4sgBtO1mfgm2PnsIgXI3xKaargN66sjUjZlDw",
+	"YZdrWj+e93DysHJLgBPBx+SqrgmYcf/JJOyQJe8ACivrqkJRFIyuicV/XumS0Po5t4RyLnTV7xISg/Zw",
+	"jmE+TOO7v730RXV9oBfygChtNyX+trW7xcowHcdhV3oN+pu+7MOizXVeVHbB78KC6x76qMw68y5j0Hv1",
+	"u2ICyrcxDrt6OOg9mJt76nb9cpSl4b0++682PbWeufj4bqRjPUEHydG2FhH/L5RVYn6BMGO2aHFJKN8R",
+	"84UN3DJV52jiKg8445QkGyoVaC8H5Yq8JRBVQMJWLLErpAKdPW3/jBv+mRcGHOX874gxkprwenzhpdOR",
+	"FP1E+pu3huRszVIogOglyqI4wqLoVglzlSIeU3Z2e25foLT795ykdkq7kxoYN/FHz/kKJ5UGmLP1HIG/",
+	"oEXE/u3+/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
