@@ -41,13 +41,25 @@ type WaitOptions struct {
 	OnChange func(Status)
 }
 
-var errWaitTimeout = errors.New("wrappers: wait timeout")
+// ErrWaitTimeout is matched (with errors.Is) by the error of a [Client.Wait] that gave up because
+// [WaitOptions.Timeout] passed: the job itself keeps running on the service. That error also
+// matches [context.DeadlineExceeded].
+var ErrWaitTimeout = errors.New("wrappers: gave up waiting")
+
+// waitTimeoutError is the context's error once [WaitOptions.Timeout] passed: it reads and unwraps
+// as that error and also matches [ErrWaitTimeout].
+type waitTimeoutError struct{ err error }
+
+func (e waitTimeoutError) Error() string        { return e.err.Error() }
+func (e waitTimeoutError) Unwrap() error        { return e.err }
+func (e waitTimeoutError) Is(target error) bool { return target == ErrWaitTimeout }
 
 // Wait polls the job's status (GET /evaluation/{id}/status) until it is terminal, then returns the
 // full job (GET /evaluation/{id}). The first poll is immediate; the wait between polls starts at
 // FirstInterval and grows by Multiplier up to MaxInterval. A job that ends in error or user_error
 // returns the job together with a [*JobFailedError] carrying the reason. Cancelling ctx (or
-// reaching opts.Timeout) returns at once with an error wrapping the context's error.
+// reaching opts.Timeout) returns at once with an error wrapping the context's error; reaching
+// opts.Timeout also matches [ErrWaitTimeout].
 //
 // Failed polls are retried by the client's retry policy; a transient error that outlasts it is
 // tolerated up to opts.MaxFailedPolls times in a row, and any other error (not found,
@@ -61,7 +73,7 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 	}
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errWaitTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, ErrWaitTimeout)
 		defer cancel()
 	}
 	var last Status
@@ -69,8 +81,8 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 		if ctx.Err() == nil {
 			return err
 		}
-		if errors.Is(context.Cause(ctx), errWaitTimeout) {
-			return fmt.Errorf("wrappers: wait for %q: gave up after %s (last status %q): %w", id, opts.Timeout, last, ctx.Err())
+		if errors.Is(context.Cause(ctx), ErrWaitTimeout) {
+			return fmt.Errorf("wrappers: wait for %q: gave up after %s (last status %q): %w", id, opts.Timeout, last, waitTimeoutError{ctx.Err()})
 		}
 		return fmt.Errorf("wrappers: wait for %q (last status %q): %w", id, last, ctx.Err())
 	}

@@ -281,8 +281,30 @@ func TestWaitTimeout(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want context.DeadlineExceeded", err)
 	}
+	if !errors.Is(err, ErrWaitTimeout) {
+		t.Errorf("error = %v, want it to match ErrWaitTimeout", err)
+	}
 	if !strings.Contains(err.Error(), `wrappers: wait for "eval-1": gave up after 50ms (last status "queued")`) {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestWaitCallersDeadlineIsNotWaitTimeout checks that a deadline of the caller's own context is
+// not reported as Wait giving up on its Timeout.
+func TestWaitCallersDeadlineIsNotWaitTimeout(t *testing.T) {
+	ws := newWaitServer(t,
+		func(int) string { return statusJSON(StatusQueued) },
+		func(int) string { return jobJSON(StatusQueued, "null") })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := waitClient(t, ws, nil).Wait(ctx, "eval-1", WaitOptions{
+		FirstInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, Timeout: time.Hour,
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want context.DeadlineExceeded", err)
+	}
+	if errors.Is(err, ErrWaitTimeout) {
+		t.Errorf("error = %v matches ErrWaitTimeout, but the caller's deadline passed, not Timeout", err)
 	}
 }
 

@@ -81,7 +81,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if err != nil {
 		a.printError(cmd, err)
 	}
-	return exitCode(err)
+	return exitCode(ctx, err)
 }
 
 // fileIsTerminal reports whether w is an *os.File attached to a terminal.
@@ -106,7 +106,7 @@ func (a *app) colorOn(w io.Writer) bool {
 func (a *app) outStyle() style { return style{color: a.colorOn(a.stdout)} }
 func (a *app) errStyle() style { return style{color: a.colorOn(a.stderr)} }
 
-const rootLong = `evals runs and inspects Together AI evaluation jobs: LLM-as-a-judge jobs that
+var rootLong = `evals runs and inspects Together AI evaluation jobs: LLM-as-a-judge jobs that
 classify, score or compare model outputs over an uploaded JSONL file.
 
 Start with 'evals demo': it runs a whole job against an in-memory API, with no key
@@ -123,15 +123,7 @@ Output:
   Data goes to stdout, messages and progress to stderr. -o json prints the API's
   objects as sent (with label_counts also decoded, under label_counts_decoded).
 
-Exit codes:
-  0    success
-  1    the API failed or refused a request, or the job followed by wait or
-       create --wait ended in error or user_error (get and status show a
-       failed job and exit 0)
-  2    usage: bad flags, arguments or input file, or no API key (nothing was sent)
-  3    not found: no such job or file
-  4    unauthorized: the API key was refused
-  130  interrupted (Ctrl-C)`
+` + exitCodesHelp()
 
 // rootCmd builds the command tree.
 func (a *app) rootCmd() *cobra.Command {

@@ -529,7 +529,8 @@ func TestMissingKey(t *testing.T) {
 func TestHelpDocumentsExitCodesAndEnvironment(t *testing.T) {
 	r := newCLI(t, "").mustRun(0, "--help")
 	for _, want := range []string{
-		"Exit codes:", "0    success", "1    the API failed", "2    usage", "3    not found", "4    unauthorized", "130",
+		"Exit codes:", "0    success", "1    the API failed", "2    usage", "3    not found", "4    unauthorized",
+		"5    a check said no", "6    gave up waiting", "130  interrupted", "143  terminated",
 		"TOGETHER_API_KEY", "TOGETHER_BASE_URL", "NO_COLOR",
 		"get", "status", "list", "models", "create", "wait", "results", "check", "files", "serve", "demo", "completion",
 	} {

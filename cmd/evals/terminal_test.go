@@ -120,7 +120,7 @@ func TestInterruptedWaitExits130(t *testing.T) {
 
 func TestWaitTimeout(t *testing.T) {
 	srv, id := waitingJob(t)
-	r := newCLI(t, srv.URL).mustRun(1, "wait", id, "--timeout", "20ms")
+	r := newCLI(t, srv.URL).mustRun(6, "wait", id, "--timeout", "20ms")
 	if !strings.Contains(r.stderr, "Gave up after") || !strings.Contains(r.stderr, "gave up after 20ms") {
 		t.Errorf("stderr:\n%s", r)
 	}
@@ -263,7 +263,7 @@ func TestExitCodeMapping(t *testing.T) {
 		{&runError{err: errors.New("boom")}, exitFailure},
 		{&runError{err: context.Canceled}, exitInterrupted},
 	} {
-		if got := exitCode(tc.err); got != tc.want {
+		if got := exitCode(context.Background(), tc.err); got != tc.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
 		}
 	}

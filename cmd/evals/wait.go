@@ -23,8 +23,9 @@ func (a *app) waitCmd() *cobra.Command {
 'evals get' does. On a terminal a one-line live display on stderr shows its status
 and the time waited; elsewhere one line is printed per status change.
 
-It exits with 1 if the job ends in error or user_error, printing the reason, and
-with 130 if interrupted (the job keeps running).`,
+It exits with 1 if the job ends in error or user_error, printing the reason;
+with 6 if --timeout passes first; with 130 on Ctrl-C and 143 on SIGTERM. In those
+last three cases the job keeps running: follow it again with 'evals wait ID'.`,
 		Example: `  evals wait eval-1234aedf
   evals wait eval-1234aedf --timeout 30m -o json > job.json`,
 		Args:              exactArgs("ID"),
@@ -40,7 +41,7 @@ with 130 if interrupted (the job keeps running).`,
 			return a.waitAndPrint(cmd.Context(), c, args[0], a.wait, timeout)
 		},
 	}
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long, e.g. 30m (0: wait until the job ends)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long, e.g. 30m, and exit 6; the job keeps running (0: wait until the job ends)")
 	return cmd
 }
 
