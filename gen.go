@@ -1,5 +1,6 @@
 // Package evals holds the hand-maintained OpenAPI document of the Together AI Evaluations API
-// (openapi.yaml) and the go:generate step that turns it into the generated package.
+// (openapi.yaml) and the go:generate steps that turn it into the generated packages (generated, and
+// generated/chat: the chat-completions client of the local judge).
 //
 // Users import the wrappers package; this package exists for the spec and its contract tests.
 package evals
@@ -7,6 +8,7 @@ package evals
 import _ "embed"
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config generated/oapi-codegen.yaml openapi.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config generated/chat/oapi-codegen.yaml openapi.yaml
 
 // Spec is openapi.yaml, byte for byte.
 //

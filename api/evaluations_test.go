@@ -226,11 +226,16 @@ func TestBasePath(t *testing.T) {
 	}
 }
 
+// TestOperationsCoverTheSpec: api serves every operation of openapi.yaml except those tagged chat
+// (the call the local judge makes, see TestChatCompletionsIsNotServed).
 func TestOperationsCoverTheSpec(t *testing.T) {
 	v := specValidator(t, "/v1")
 	var ops []string
 	for _, item := range v.Doc().Paths.Map() {
 		for _, op := range item.Operations() {
+			if slices.Contains(op.Tags, "chat") {
+				continue
+			}
 			ops = append(ops, strings.ToUpper(op.OperationID[:1])+op.OperationID[1:])
 		}
 	}
