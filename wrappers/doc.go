@@ -30,13 +30,24 @@
 //   - [CheckInputFile] checks an input file before it costs anything (UTF-8, one JSON object per line,
 //     the same fields on every line, every field used by the job's templates or columns), naming the
 //     file, line and field; [Client.UploadFile] runs that check, then streams the file from disk
-//     with purpose eval.
+//     with purpose eval; [Client.Upload] does the same for data read from an io.Reader, held in
+//     memory up to a bound ([WithUploadMaxBytes]).
+//   - [Client.Files] lists the stored files, [Client.File] returns one's metadata,
+//     [Client.FileContent] streams its bytes and [Client.DeleteFile] deletes it. A delete, like a
+//     create, is sent again only where the service certainly did not act on it.
 //   - [Client.ResultRows] and [Client.JobResultRows] stream a job's per-row results as an
 //     iter.Seq2 with bounded memory; [Client.CheckJobRows] adds them up and reports any
 //     disagreement with the job's own results.
 //
 // Tests can run the client against the project's in-memory API instead of a mock:
-// httptest.NewServer(api.NewHandler()) from package github.com/evalkit/together-evals/api.
+// httptest.NewServer(api.NewHandler()) from package github.com/evalkit/together-evals/api. Its jobs
+// take about 2 s to end by default, and [Client.Wait] first waits 1 s between polls; a test makes
+// jobs end at once, and Wait poll without delay, with
+//
+//	srv := httptest.NewServer(api.NewHandler(api.WithPhaseDurations(0, 0, 0)))
+//	job, err := client.Wait(ctx, id, wrappers.WaitOptions{FirstInterval: time.Millisecond})
+//
+// (api.WithClock with an api.FakeClock steps a job through its phases without waiting at all.)
 //
 // A [*Client] is safe for concurrent use.
 package wrappers

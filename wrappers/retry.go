@@ -17,10 +17,10 @@ import (
 //
 //   - GET (and HEAD) requests are retried on connection errors (including an attempt's timeout) and
 //     on 408, 429, 500, 502, 503 and 504.
-//   - Any other request (a create) is retried only on 429, which says the service did not act on
-//     it, or when the connection was never made (a dial error that is not a timeout), so the
-//     request never reached the service. Never after a timeout, a reset or a 5xx: the service may
-//     have created the job.
+//   - Any other request (a create, a delete) is retried only on 429, which says the service did
+//     not act on it, or when the connection was never made (a dial error that is not a timeout),
+//     so the request never reached the service. Never after a timeout, a reset or a 5xx: the
+//     service may have created the job or deleted the file.
 //   - A read whose answer is cut off halfway through its body is retried like a lost connection
 //     (the body is read within the attempt; see withWholeBody).
 //   - Errors that another attempt cannot fix are not retried: TLS certificate errors, the redirect
@@ -126,8 +126,11 @@ func (p *retryPolicy) backoff(minWait, maxWait time.Duration, attempt int, resp 
 	return time.Duration(p.jitter(int64(ceiling) + 1))
 }
 
+// maxRetryAfter caps the wait a Retry-After header can ask for, in either form.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter parses a Retry-After header: whole seconds, or an HTTP date (a date in the past means
-// no wait).
+// no wait). Either form is capped at maxRetryAfter.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -137,13 +140,13 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }

@@ -180,3 +180,28 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryAfterIsCapped: both forms of Retry-After ask for at most a day, so a far-off date
+// cannot become a wait of centuries (an APIError's RetryAfter of 2,562,047 h).
+func TestRetryAfterIsCapped(t *testing.T) {
+	now := time.Date(2026, 4, 28, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"5", 5 * time.Second},
+		{"86400", 24 * time.Hour},
+		{"86401", 24 * time.Hour},
+		{"99999999999999999", 24 * time.Hour},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{now.Add(25 * time.Hour).Format(http.TimeFormat), 24 * time.Hour},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 24 * time.Hour},
+	} {
+		h := http.Header{"Retry-After": {tc.header}}
+		got, ok := retryAfter(h, now)
+		if !ok || got != tc.want {
+			t.Errorf("Retry-After %q = %v, %v; want %v", tc.header, got, ok, tc.want)
+		}
+	}
+}

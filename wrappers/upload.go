@@ -19,11 +19,12 @@ import (
 	"github.com/evalkit/together-evals/generated"
 )
 
-// UploadOption configures [Client.UploadFile].
+// UploadOption configures [Client.UploadFile] and [Client.Upload].
 type UploadOption func(*uploadConfig) error
 
 type uploadConfig struct {
 	name     string
+	maxBytes int64 // what Upload reads at most
 	check    InputCheckOptions
 	progress func(sent, total int64)
 }
@@ -123,25 +124,37 @@ func (c *Client) UploadFile(ctx context.Context, path string, opts ...UploadOpti
 		return nil, fmt.Errorf("wrappers: upload: %w", err)
 	}
 
-	prefix, suffix, contentType, err := multipartFrame(cfg.name)
-	if err != nil {
-		return nil, fmt.Errorf("wrappers: upload %s: %w", path, err)
-	}
 	size := before.Size()
-	total := int64(len(prefix)) + size + int64(len(suffix))
-	open := func() (io.Reader, error) {
+	return c.sendUpload(ctx, cfg, size, func() (io.Reader, io.Closer, error) {
 		f, err := os.Open(path) //nolint:gosec // the caller names the file to upload
 		if err != nil {
-			return nil, fmt.Errorf("reopen %s: %w", path, err)
+			return nil, nil, fmt.Errorf("reopen %s: %w", path, err)
 		}
 		st, err := f.Stat()
 		if err != nil || st.Size() != before.Size() || !st.ModTime().Equal(before.ModTime()) {
 			_ = f.Close()
-			return nil, fmt.Errorf("%s changed since it was checked; check and upload it again", path)
+			return nil, nil, fmt.Errorf("%s changed since it was checked; check and upload it again", path)
+		}
+		return io.LimitReader(f, size), f, nil
+	})
+}
+
+// sendUpload uploads size bytes as an eval file named cfg.name (POST /files/upload): content
+// gives each attempt the bytes to send, and what to close after it.
+func (c *Client) sendUpload(ctx context.Context, cfg uploadConfig, size int64, content func() (io.Reader, io.Closer, error)) (*File, error) {
+	prefix, suffix, contentType, err := multipartFrame(cfg.name)
+	if err != nil {
+		return nil, fmt.Errorf("wrappers: upload %s: %w", cfg.name, err)
+	}
+	total := int64(len(prefix)) + size + int64(len(suffix))
+	open := func() (io.Reader, error) {
+		r, closer, err := content()
+		if err != nil {
+			return nil, err
 		}
 		return &uploadBody{
-			r:        io.MultiReader(bytes.NewReader(prefix), io.LimitReader(f, size), bytes.NewReader(suffix)),
-			file:     f,
+			r:        io.MultiReader(bytes.NewReader(prefix), r, bytes.NewReader(suffix)),
+			closer:   closer,
 			total:    total,
 			progress: cfg.progress,
 		}, nil
@@ -162,7 +175,7 @@ func (c *Client) UploadFile(ctx context.Context, path string, opts ...UploadOpti
 	}
 	// A ReaderFunc gives each attempt a fresh body: retryablehttp never buffers it.
 	if err := rreq.SetBody(retryablehttp.ReaderFunc(open)); err != nil {
-		return nil, fmt.Errorf("wrappers: upload %s: %w", path, err)
+		return nil, fmt.Errorf("wrappers: upload %s: %w", cfg.name, err)
 	}
 	rreq.ContentLength = total
 	start := time.Now()
@@ -205,11 +218,11 @@ type switchWriter struct{ w io.Writer }
 
 func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
 
-// uploadBody is one attempt's request body: the multipart frame around the file, read from disk
-// as the transport sends it.
+// uploadBody is one attempt's request body: the multipart frame around the content, read (from
+// disk, for a file) as the transport sends it.
 type uploadBody struct {
 	r        io.Reader
-	file     *os.File
+	closer   io.Closer // nil when there is nothing to close
 	total    int64
 	sent     int64
 	progress func(sent, total int64)
@@ -229,4 +242,9 @@ func (b *uploadBody) Read(p []byte) (int, error) {
 // Len is what is left to send; retryablehttp reads it for the Content-Length.
 func (b *uploadBody) Len() int { return int(b.total - b.sent) }
 
-func (b *uploadBody) Close() error { return b.file.Close() }
+func (b *uploadBody) Close() error {
+	if b.closer == nil {
+		return nil
+	}
+	return b.closer.Close()
+}
