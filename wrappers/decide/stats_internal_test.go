@@ -1,0 +1,105 @@
+package decide
+
+import (
+	"math"
+	"testing"
+)
+
+func near(a, b, eps float64) bool { return math.Abs(a-b) <= eps }
+
+// The exact McNemar p-values of small tables, computed by hand from the binomial(n, 1/2)
+// distribution: p = min(1, 2 × P(X ≤ min(b, c))).
+func TestMcNemarExactSmallTables(t *testing.T) {
+	cases := []struct {
+		b, c int
+		want float64
+	}{
+		{0, 0, 1},
+		{0, 5, 2.0 / 32},              // 2 × (1/32)
+		{5, 0, 2.0 / 32},              // symmetric
+		{1, 9, 2 * 11.0 / 1024},       // 2 × (1 + 10) / 1024
+		{2, 8, 2 * 56.0 / 1024},       // 2 × (1 + 10 + 45) / 1024
+		{3, 1, 2 * 5.0 / 16},          // 2 × (1 + 4) / 16
+		{0, 10, 2.0 / 1024},           // 2 / 1024
+		{10, 10, 1},                   // capped at 1
+		{0, 1, 1},                     // 2 × 1/2
+		{4, 16, 2 * 6196.0 / 1048576}, // 2 × (1 + 20 + 190 + 1140 + 4845) / 2^20
+	}
+	for _, c := range cases {
+		if got := mcNemarExact(c.b, c.c); !near(got, c.want, 1e-12) {
+			t.Errorf("mcNemarExact(%d, %d) = %.15g, want %.15g", c.b, c.c, got, c.want)
+		}
+	}
+}
+
+func TestMcNemarTooSmall(t *testing.T) {
+	// 5 discordant pairs can reach 2/32 = 0.0625 at best: too few at 0.05; 6 reach 2/64.
+	if !mcNemarTooSmall(5, 0.05) || mcNemarTooSmall(6, 0.05) {
+		t.Error("the limit at alpha 0.05 is 6 discordant pairs")
+	}
+	if !mcNemarTooSmall(6, 0.01) || mcNemarTooSmall(8, 0.01) {
+		t.Error("the limit at alpha 0.01 is 8 discordant pairs")
+	}
+}
+
+// Newcombe's method 10 for a=36, b=12, c=2, d=0 (n=50), computed by hand with the formula of
+// Newcombe (1998), Statistics in Medicine 17:2635: Wilson intervals 48/50 -> [0.865, 0.989] and
+// 38/50 -> [0.626, 0.857], phi = -24/sqrt(48*2*38*12) = -0.1147; the change from base to new,
+// (c - b)/n = -0.2, lies in [-0.34043, -0.05693].
+func TestNewcombeByHand(t *testing.T) {
+	lo, hi := newcombePaired(36, 12, 2, 0)
+	if !near(lo, -0.3404276, 5e-7) || !near(hi, -0.0569296, 5e-7) {
+		t.Fatalf("interval = [%.7f, %.7f], want [-0.3404276, -0.0569296]", lo, hi)
+	}
+	// No discordant pair: the interval holds 0.
+	if lo, hi := newcombePaired(5, 0, 0, 5); lo > 0 || hi < 0 || lo < -1 || hi > 1 {
+		t.Errorf("no change: [%g, %g]", lo, hi)
+	}
+}
+
+func TestWilsonByHand(t *testing.T) {
+	// x = 0, n = 10: [0, z²/(n+z²)] = [0, 3.8415/13.8415] = [0, 0.27753].
+	lo, hi := wilson(0, 10)
+	if !near(lo, 0, 1e-12) || !near(hi, 0.27753, 5e-5) {
+		t.Fatalf("wilson(0, 10) = [%g, %g]", lo, hi)
+	}
+}
+
+func TestPairedMeanByHand(t *testing.T) {
+	// Differences 1, 2, 3, 4: mean 2.5, sd = sqrt(5/3) = 1.290994, se = 0.645497,
+	// t(3) critical 3.182446: interval 2.5 ± 2.054260; t = 3.872983, p = 0.030466 (two-sided).
+	var m meanAcc
+	for i, d := range []float64{1, 2, 3, 4} {
+		m.add(float64(i), float64(i)+d)
+	}
+	r := m.result()
+	if r.N != 4 || !near(r.Delta, 2.5, 1e-12) || r.TooSmall {
+		t.Fatalf("result = %+v", r)
+	}
+	if !near(r.CILow, 0.445740, 5e-6) || !near(r.CIHigh, 4.554260, 5e-6) {
+		t.Errorf("interval = [%.6f, %.6f], want [0.445740, 4.554260]", r.CILow, r.CIHigh)
+	}
+	if !near(r.PValue, 0.030466, 5e-6) {
+		t.Errorf("p = %.6f, want 0.030466", r.PValue)
+	}
+}
+
+func TestPairedMeanTooSmallAndConstant(t *testing.T) {
+	var one meanAcc
+	one.add(1, 2)
+	if r := one.result(); !r.TooSmall || !math.IsNaN(r.PValue) || r.Delta != 1 {
+		t.Errorf("one pair: %+v", r)
+	}
+	var same meanAcc
+	same.add(1, 2)
+	same.add(3, 4)
+	if r := same.result(); r.PValue != 0 || r.CILow != 1 || r.CIHigh != 1 {
+		t.Errorf("constant differences: %+v", r)
+	}
+	var zero meanAcc
+	zero.add(1, 1)
+	zero.add(3, 3)
+	if r := zero.result(); r.PValue != 1 || r.Delta != 0 {
+		t.Errorf("no difference: %+v", r)
+	}
+}
