@@ -10,9 +10,12 @@
 # Each round runs the Go benchmarks (DecodeList, RetrievePaired, PeakMemoryList of ./wrappers) and
 # the node side (scripts/bench-node/bench.mjs), Go first in odd rounds and node first in even ones.
 # Node talks to the benchmarks' server started here (the wrappers test binary re-executed in
-# server mode, TestBenchServerProcess); the Go benchmarks start the same server themselves. Every
-# client runs in a process of its own, apart from the server, so CPU and RSS figures are the
-# client's.
+# server mode, TestBenchServerProcess); the Go benchmarks start the same server themselves. The
+# server always runs in a process of its own, so CPU and RSS figures are the clients'. Node runs in
+# its own process; the Go clients share the benchmark's process in RetrievePaired (alternating
+# blocks, each block's CPU time read with getrusage before and after it, so each client is charged
+# only its own blocks, though the runtime and GC of one process serve both), and each runs in a
+# fresh child process of its own in PeakMemoryList.
 #
 # Environment: BENCHCOUNT (rounds, default 3), BENCHTIME (per timed benchmark, default 1s; node
 # times each of its workloads for as many seconds), BENCHOUT (directory for the raw results, default

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"reflect"
 	"strings"
 	"testing"
 )
 
 // The label_counts decoder before it was rewritten for speed, on encoding/json's token reader: the
-// reference that FuzzLabelCountsMatchesReference holds the one-pass decoder to.
+// reference that FuzzLabelCountsMatchesReference holds the one-pass decoder to. It shares no code
+// with the decoder: counts are read by referenceParseCount, on math/big, not by parseCount.
 
 func referenceLabelCountsText(raw *json.RawMessage) string {
 	if raw == nil {
@@ -77,7 +79,7 @@ func referenceParseLabelCounts(b []byte, inString bool) (map[string]int, error) 
 		switch v := tok.(type) {
 		case json.Number:
 			var problem string
-			n, problem = parseCount(string(v))
+			n, problem = referenceParseCount(string(v))
 			if problem != "" {
 				return nil, labelCountsError("label %q: count %s", label, problem)
 			}
@@ -100,6 +102,49 @@ func referenceParseLabelCounts(b []byte, inString bool) (map[string]int, error) 
 		return nil, labelCountsError("trailing data after the object%s", where)
 	}
 	return counts, nil
+}
+
+// referenceParseCount is the reference's reading of a count, independent of parseCount: the JSON
+// number as an exact rational (math/big), then zero, negative, not whole and too large decided on
+// that value. An exponent larger in size than the mantissa's length plus 20 is not computed: a
+// non-zero mantissa of d digits lies between 10^-d and 10^d, so the number is then below 10^-20 (not
+// whole) or a whole number above 10^20 (too large).
+func referenceParseCount(s string) (int, string) {
+	mant, exp := s, "0"
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant, exp = s[:i], s[i+1:]
+	}
+	m, ok := new(big.Rat).SetString(mant)
+	if !ok {
+		panic("reference: not a JSON number: " + s)
+	}
+	e, ok := new(big.Int).SetString(strings.TrimPrefix(exp, "+"), 10)
+	if !ok {
+		panic("reference: not a JSON exponent: " + s)
+	}
+	switch {
+	case m.Sign() == 0:
+		return 0, ""
+	case m.Sign() < 0:
+		return 0, s + " is negative"
+	case e.CmpAbs(big.NewInt(int64(len(mant))+20)) > 0:
+		if e.Sign() < 0 {
+			return 0, s + " is not a whole number"
+		}
+		return 0, s + " is too large"
+	}
+	pow := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), new(big.Int).Abs(e), nil))
+	if e.Sign() < 0 {
+		pow.Inv(pow)
+	}
+	v := new(big.Rat).Mul(m, pow)
+	switch {
+	case !v.IsInt():
+		return 0, s + " is not a whole number"
+	case v.Num().Cmp(big.NewInt(maxCount)) > 0:
+		return 0, s + " is too large"
+	}
+	return int(v.Num().Int64()), ""
 }
 
 // malformedHead returns the part of a "malformed" label_counts message that both decoders share:

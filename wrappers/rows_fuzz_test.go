@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -154,14 +156,65 @@ func FuzzReadResultRows(f *testing.F) {
 	})
 }
 
+// naiveTag finds the template's tags the way a reader does, leftmost first, each ending at the
+// first closer of its kind; naivePlaceholder reads a placeholder whose expression starts with a
+// plain name followed by nothing, a path, a subscript or a filter: {{ x }}, {{ x.y }}, {{ x[0] }},
+// {{ x | f }}. Together they are the oracle of placeholders scanTemplate must not miss.
+var (
+	naiveTag         = regexp.MustCompile(`(?s)\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}`)
+	naivePlaceholder = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*(?:$|[.\[|])`)
+	naiveRawEnd      = regexp.MustCompile(`(?s)endraw.*?%\}`)
+)
+
+// naiveFields returns the names that head simple placeholders ({{ name }}, {{ name.x }}, ...)
+// outside comments and {% raw %} blocks, found with regular expressions alone.
+func naiveFields(text string) []string {
+	var names []string
+	for pos := 0; pos < len(text); {
+		loc := naiveTag.FindStringIndex(text[pos:])
+		if loc == nil {
+			break
+		}
+		tag := text[pos+loc[0] : pos+loc[1]]
+		pos += loc[1]
+		inner := strings.TrimSpace(strings.Trim(tag[2:len(tag)-2], "-+"))
+		switch tag[:2] {
+		case "{{":
+			if m := naivePlaceholder.FindStringSubmatch(inner); m != nil {
+				names = append(names, m[1])
+			}
+		case "{%":
+			if f := strings.Fields(inner); len(f) > 0 && f[0] == "raw" {
+				end := naiveRawEnd.FindStringIndex(text[pos:])
+				if end == nil {
+					return names
+				}
+				pos += end[1]
+			}
+		}
+	}
+	return names
+}
+
 func FuzzScanTemplate(f *testing.F) {
 	f.Add("{{ prompt | upper }} {% for m in messages %}{{ m.content }}{% endfor %}")
 	f.Add("{{ open")
+	f.Add("{{a}}{{ b.c }}{{- d[0] -}}{{ e|f }}{# {{ g }} #}{% raw %}{{ h }}{% endraw %}{{ i }}")
 	f.Fuzz(func(t *testing.T, text string) {
 		s := scanTemplate(text)
 		for _, r := range s.Refs {
 			if !isIdent(r.Field) || jinjaReserved[r.Field] || !bytes.Contains([]byte(text), []byte(r.Field)) {
 				t.Fatalf("ref %+v from %q", r, text)
+			}
+		}
+		if len(s.Issues) > 0 {
+			return // the scan stopped at a tag that is never closed
+		}
+		for _, name := range naiveFields(text) {
+			found := jinjaReserved[name] || slices.Contains(s.Locals, name) ||
+				slices.ContainsFunc(s.Refs, func(r templateRef) bool { return r.Field == name })
+			if !found {
+				t.Fatalf("%q: the placeholder naming %q was missed (refs %+v, locals %q)", text, name, s.Refs, s.Locals)
 			}
 		}
 	})

@@ -185,3 +185,23 @@ func TestRowSummaryAddZeroValue(t *testing.T) {
 		t.Error("percentages of nothing are not 0")
 	}
 }
+
+// TestSummarizePassIgnoresCase: a final decision of "Pass" or "PASS" passes, as "pass" does, for
+// classify (labeled passes) and for score without a threshold (passing scores).
+func TestSummarizePassIgnoresCase(t *testing.T) {
+	rows := `{"success": true, "label": "good", "score": 9, "final_decision": "Pass", "is_invalid_judge_output": false}
+{"success": true, "label": "good", "score": 8, "final_decision": "PASS", "is_invalid_judge_output": false}
+{"success": true, "label": "bad", "score": 2, "final_decision": "Fail", "is_invalid_judge_output": false}
+{"success": true, "label": "good", "score": 7, "final_decision": "pass", "is_invalid_judge_output": false}
+`
+	s := summarize(t, rows)
+	if s.LabeledRows != 4 || s.LabeledPasses != 3 {
+		t.Errorf("labeled rows %d, passes %d; want 4 and 3", s.LabeledRows, s.LabeledPasses)
+	}
+	if got := s.ClassifyPassPercentage(); got != 75 {
+		t.Errorf("classify pass percentage %v, want 75", got)
+	}
+	if s.Scores.Count != 4 || s.Scores.Passing != 3 {
+		t.Errorf("scores %d, passing %d; want 4 and 3", s.Scores.Count, s.Scores.Passing)
+	}
+}

@@ -205,6 +205,55 @@ func TestWaitFailedJobs(t *testing.T) {
 	}
 }
 
+// TestWaitFailureFromTheFullJob: when /status and the full job disagree on how a job ended
+// (completed against error), the full job decides whether Wait reports a failure.
+func TestWaitFailureFromTheFullJob(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     string // what /status says
+		job        Status // what the full job says
+		wantFailed bool
+	}{
+		{"status completed, job error", statusJSON(StatusCompleted), StatusError, true},
+		{"status error, job completed", `{"status":"error","results":{"error":"from status"}}`, StatusCompleted, false},
+		{"status user_error, job completed", statusJSON(StatusUserError), StatusCompleted, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			results := `{"label_counts":"{}"}`
+			if tc.job.Failed() {
+				results = `{"error":"judge unavailable"}`
+			}
+			ws := newWaitServer(t,
+				func(int) string { return tc.status },
+				func(int) string { return jobJSON(tc.job, results) })
+			job, err := waitClient(t, ws, &fakeClock{}).Wait(context.Background(), "eval-1", WaitOptions{})
+			if job == nil || job.Status != tc.job {
+				t.Fatalf("Wait() = %+v, %v; want the job with status %s", job, err, tc.job)
+			}
+			var jf *JobFailedError
+			if failed := errors.As(err, &jf); failed != tc.wantFailed {
+				t.Fatalf("error = %v; want a *JobFailedError: %v", err, tc.wantFailed)
+			}
+			if tc.wantFailed && (jf.Status != tc.job || jf.Message != "judge unavailable") {
+				t.Errorf("JobFailedError = %+v, want status %s and the job's reason", jf, tc.job)
+			}
+		})
+	}
+}
+
+// TestWaitFallsBackToTheStatusReason: a failed job whose full record gives no reason in its
+// results takes the reason /status gave, before the last status message.
+func TestWaitFallsBackToTheStatusReason(t *testing.T) {
+	ws := newWaitServer(t,
+		func(int) string { return `{"status":"error","results":{"error":"judge quota exhausted"}}` },
+		func(int) string { return jobJSON(StatusError, "null") })
+	_, err := waitClient(t, ws, &fakeClock{}).Wait(context.Background(), "eval-1", WaitOptions{})
+	var jf *JobFailedError
+	if !errors.As(err, &jf) || jf.Message != "judge quota exhausted" || jf.Status != StatusError {
+		t.Fatalf("error = %v (%+v), want a *JobFailedError with the reason /status gave", err, jf)
+	}
+}
+
 func TestWaitTrustsTheFullJob(t *testing.T) {
 	ws := newWaitServer(t,
 		func(int) string { return statusJSON(StatusCompleted) },
@@ -330,19 +379,23 @@ func TestWaitOptionsAreChecked(t *testing.T) {
 	}
 }
 
-// TestWaitRidesOverFailedPolls: a burst of 503s longer than the client's retries does not end a
+// TestWaitRidesOverFailedPolls: a burst of 503s (or 429s) longer than the client's retries does not end a
 // wait; a longer one does, after MaxFailedPolls polls in a row.
 func TestWaitRidesOverFailedPolls(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		failing   int // status requests answered 503 before the job is reported completed
+		code      int // the status of the failing answers
+		failing   int // status requests answered with code before the job is reported completed
 		wantErr   bool
 		wantPolls int // status requests that arrived
 	}{
 		// 3 attempts per poll (2 retries): 9 failing requests are 3 failed polls.
-		{"short burst", 9, false, 10},
+		{"short burst", http.StatusServiceUnavailable, 9, false, 10},
 		// 5 failed polls are tolerated, the 6th in a row ends the wait: 18 requests.
-		{"outage", 1000, true, 18},
+		{"outage", http.StatusServiceUnavailable, 1000, true, 18},
+		// A rate limit that outlasts the client's retries is transient too.
+		{"rate limited", http.StatusTooManyRequests, 9, false, 10},
+		{"rate limited for good", http.StatusTooManyRequests, 1000, true, 18},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -354,7 +407,7 @@ func TestWaitRidesOverFailedPolls(t *testing.T) {
 				if strings.HasSuffix(r.URL.Path, "/status") {
 					polls++
 					if polls <= tc.failing {
-						w.WriteHeader(http.StatusServiceUnavailable)
+						w.WriteHeader(tc.code)
 						_, _ = w.Write([]byte(`{"error":{"message":"busy","type":"server_error"}}`))
 						return
 					}
@@ -372,8 +425,8 @@ func TestWaitRidesOverFailedPolls(t *testing.T) {
 			job, err := c.Wait(context.Background(), "eval-1", WaitOptions{})
 			if tc.wantErr {
 				var apiErr *APIError
-				if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable {
-					t.Fatalf("err = %v, want the 503", err)
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.code {
+					t.Fatalf("err = %v, want the %d", err, tc.code)
 				}
 			} else if err != nil || job == nil || !job.Succeeded() {
 				t.Fatalf("job %v, err %v", job, err)
