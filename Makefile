@@ -7,7 +7,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 FUZZTIME ?= 20s
 BENCHCOUNT ?= 6
 
-.PHONY: help generate check-generated vet test test-short lint fuzz bench bench-node demo build tools clean
+.PHONY: help generate check-generated vet test test-short lint fuzz bench bench-node demo build tools clean spec-drift
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ test-short: ## Tests without the race detector (quick local loop).
 
 build: ## Build the evals CLI into bin/.
 	$(GO) build -o $(BIN)/evals ./cmd/evals
+
+spec-drift: ## What a new provider document changes for openapi.yaml: make spec-drift UPSTREAM=FILE [OUTPUT=json].
+	@if [ -z "$(UPSTREAM)" ]; then echo "usage: make spec-drift UPSTREAM=FILE (the provider's OpenAPI document)" >&2; exit 2; fi
+	$(GO) run ./internal/cmd/specdrift -o $(or $(OUTPUT),text) "$(UPSTREAM)"
 
 demo: ## Run the CLI demo against the in-memory API (no key, no network).
 	$(GO) run ./cmd/evals demo
