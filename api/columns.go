@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/json"
-	"regexp"
+	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/evalkit/together-evals/internal/jinja"
 )
 
 // Columns every job may carry without using them in a template.
@@ -16,24 +18,29 @@ const (
 	judgeHookColumn = "__judge"
 )
 
-// placeholder matches a {{ expression }} of a template; group 1 is the expression.
-var placeholder = regexp.MustCompile(`\{\{\s*(.*?)\s*\}\}`)
-
-// placeholderColumn is the input column a placeholder expression reads: the part before the first
-// '.', '[' or '|' ({{info.q}} reads info).
-func placeholderColumn(expr string) string {
-	if i := strings.IndexAny(expr, ".[| "); i >= 0 {
-		expr = expr[:i]
-	}
-	return expr
-}
-
 // templates returns every template of a job: the judge's, and those of generating models.
 func (spec jobSpec) templates() []string {
-	out := []string{spec.judge.SystemTemplate}
+	var out []string
+	for _, t := range spec.namedTemplates() {
+		out = append(out, t.text)
+	}
+	return out
+}
+
+// namedTemplate is a template of a job and the parameter that holds it.
+type namedTemplate struct {
+	param string // "parameters.judge.system_template"
+	text  string
+}
+
+// namedTemplates returns every template of a job with its parameter's name.
+func (spec jobSpec) namedTemplates() []namedTemplate {
+	out := []namedTemplate{{"parameters.judge.system_template", spec.judge.SystemTemplate}}
 	for _, s := range spec.slots {
 		if s.model != nil {
-			out = append(out, s.model.SystemTemplate, s.model.InputTemplate)
+			out = append(out,
+				namedTemplate{"parameters." + s.param + ".system_template", s.model.SystemTemplate},
+				namedTemplate{"parameters." + s.param + ".input_template", s.model.InputTemplate})
 		}
 	}
 	return out
@@ -51,8 +58,8 @@ func (spec jobSpec) referencedColumns() []string {
 		}
 	}
 	for _, t := range spec.templates() {
-		for _, m := range placeholder.FindAllStringSubmatch(t, -1) {
-			add(placeholderColumn(m[1]))
+		for _, r := range jinja.Scan(t).Refs {
+			add(r.Field)
 		}
 	}
 	for _, s := range spec.slots {
@@ -94,34 +101,52 @@ func columnProblem(spec jobSpec, rows []inputRow) string {
 	if len(missing) > 0 {
 		return "Missing dataset column(s): " + strings.Join(missing, ", ")
 	}
+	for i, r := range rows {
+		if problem := rowProblem(spec, i+1, r); problem != "" {
+			return problem
+		}
+	}
 	return ""
 }
 
-// render fills a template's placeholders from a row: strings as they are, other values as JSON,
-// missing ones as nothing.
-func render(template string, values map[string]any) string {
-	return placeholder.ReplaceAllStringFunc(template, func(m string) string {
-		expr := placeholder.FindStringSubmatch(m)[1]
-		if i := strings.IndexByte(expr, '|'); i >= 0 {
-			expr = strings.TrimSpace(expr[:i])
+// Field is the value of a field of the row as written (the last, if a name repeats): the row as
+// a template reads it.
+func (r inputRow) Field(name string) (json.RawMessage, bool) {
+	for i := len(r.members) - 1; i >= 0; i-- {
+		if r.members[i].key == name {
+			return r.members[i].value, true
 		}
-		var v any = values
-		for _, part := range strings.Split(expr, ".") {
-			obj, ok := v.(map[string]any)
-			if !ok {
-				return ""
-			}
-			if v, ok = obj[part]; !ok {
-				return ""
-			}
-		}
-		if s, ok := v.(string); ok {
-			return s
-		}
-		b, err := json.Marshal(v)
+	}
+	return nil, false
+}
+
+// rowProblem says why the engine cannot fill a job's templates from row n (1-based), or "" when
+// it can: a placeholder reads a field, or a part of one ({{info.q}}), that the row lacks. Templates
+// the engine cannot parse are left to the judge's own check (see chatJudge.jobProblem); the
+// stand-in renders them leniently.
+func rowProblem(spec jobSpec, n int, row inputRow) string {
+	for _, t := range spec.namedTemplates() {
+		tmpl, err := jinja.Parse(t.text)
 		if err != nil {
-			return ""
+			continue
 		}
-		return string(b)
-	})
+		if err := tmpl.Check(row); err != nil {
+			return fmt.Sprintf("Row %d: %s in %s", n, err, t.param)
+		}
+	}
+	return ""
+}
+
+// render fills a template from a row for the stand-in; a template the engine cannot parse or fill
+// (rowProblem has failed such a job already) is kept as written.
+func render(template string, row inputRow) string {
+	tmpl, err := jinja.Parse(template)
+	if err != nil {
+		return template
+	}
+	out, err := tmpl.Render(row)
+	if err != nil {
+		return template
+	}
+	return out
 }

@@ -68,7 +68,10 @@
 //     has a {{column}} placeholder ({{info.q}} uses info), when model_to_evaluate, model_a or model_b
 //     names it, or when it is image_data_urls or __judge (below). A column that a template or a
 //     model parameter names but that no row has fails the job the same way ("Missing dataset
-//     column(s): x").
+//     column(s): x"), and so
+//     does a row that lacks a field, or a part of one, that a placeholder reads ("Row 2: {{info.q}}
+//     reads info.q, which the row does not have in parameters.judge.system_template"). Templates
+//     follow internal/jinja, the rules the client's pre-flight checks by.
 //   - `error`, with results {"error": "judge model fail/x is not available"}, when the judge model's
 //     name starts with "fail/": a way for clients to test failed jobs.
 //   - `completed` otherwise.
@@ -101,6 +104,10 @@
 //	label, final_decision     classify: the label and "pass" / "fail", or null
 //	score, final_decision     score: the score and "pass" / "fail" (score >= pass_threshold), or null
 //	final_decision            compare: "A", "B", "Tie", or null
+//	judge_answer              the judge's answer as given, when it was not an allowed verdict
+//	usage                     the tokens the row's model calls used, where the endpoint reported
+//	                          them (a real judge only): prompt_tokens, completion_tokens,
+//	                          total_tokens
 //
 // The results add the rows up: generation_fail_count and judge_fail_count for every type;
 // classify: label_counts (a JSON object serialised into a string, every label in the job's order,
@@ -108,7 +115,8 @@
 // label, 0 when none); score: aggregated_scores (mean_score and population std_score over valid
 // scores, null when there are none; pass_percentage of valid scores at or above the threshold, 0
 // when none), invalid_score_count, failed_samples (rows with success false); compare: A_wins,
-// B_wins, Ties, num_samples (all rows). And result_file_id.
+// B_wins, Ties, num_samples (all rows). And result_file_id, and usage: the rows' usage summed,
+// when any row has one.
 //
 // # Fault injection
 //

@@ -29,7 +29,10 @@ type verdict struct {
 	label  string  // classify
 	score  float64 // score
 	choice string  // compare: "A", "B" or "Tie"
-	answer string  // the raw answer of an invalid verdict
+	answer string  // the raw answer of an invalid verdict (kept in the row as judge_answer)
+	// partial: a compare row where one of the two passes gave no valid choice; the other pass's
+	// choice stands and the row is marked is_invalid_judge_output.
+	partial bool
 
 	// What a real judge adds; the stand-in leaves them empty and resultFields words its own.
 	feedback string            // the judge's explanation of a valid or invalid answer
@@ -41,6 +44,25 @@ type verdict struct {
 // tokenUsage counts the tokens of the model calls made for one row (or a whole job).
 type tokenUsage struct {
 	prompt, completion, total int64
+}
+
+// addUsage adds b to a; a nil b (the endpoint said nothing) adds nothing.
+func addUsage(a *tokenUsage, b *tokenUsage) *tokenUsage {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		a = &tokenUsage{}
+	}
+	a.prompt += b.prompt
+	a.completion += b.completion
+	a.total += b.total
+	return a
+}
+
+// object is the usage as the API writes it, in a result row and in a job's results.
+func (u *tokenUsage) object() generated.TokenUsage {
+	return generated.TokenUsage{PromptTokens: int(u.prompt), CompletionTokens: int(u.completion), TotalTokens: int(u.total)}
 }
 
 // rowJudge gives one row of a job its verdict: the seam between the runner and whoever judges.
@@ -193,7 +215,7 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 		add("success", true)
 		add("feedback", orDefault(v.feedback, validFeedback(spec, v)))
 	}
-	add("is_invalid_judge_output", v.kind == verdictInvalid)
+	add("is_invalid_judge_output", v.kind == verdictInvalid || v.partial)
 
 	valid := v.kind == verdictValid
 	switch spec.typ {
@@ -219,6 +241,12 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 		} else {
 			add("final_decision", nil)
 		}
+	}
+	if v.answer != "" && v.kind != verdictValid || v.partial {
+		add("judge_answer", v.answer)
+	}
+	if v.usage != nil {
+		add("usage", v.usage.object())
 	}
 	return out
 }
@@ -257,7 +285,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 // modelOutput is what a generating model "answers" for a row: its input template filled from the
 // row, so tests can see the template at work.
 func modelOutput(m *generated.ModelRequest, row inputRow) string {
-	prompt := render(m.InputTemplate, row.values)
+	prompt := render(m.InputTemplate, row)
 	if r := []rune(prompt); len(r) > 200 {
 		prompt = string(r[:200]) + "..."
 	}
@@ -275,6 +303,7 @@ type tally struct {
 	pass      int
 	scores    []float64
 	choices   map[string]int
+	usage     *tokenUsage
 }
 
 func newTally(spec jobSpec) *tally {
@@ -283,6 +312,7 @@ func newTally(spec jobSpec) *tally {
 
 func (t *tally) add(v verdict) {
 	t.rows++
+	t.usage = addUsage(t.usage, v.usage)
 	switch v.kind {
 	case verdictGenFail:
 		t.genFail++
@@ -326,6 +356,10 @@ func (t *tally) results(resultFileID string) generated.EvaluationResults {
 		ResultFileID:        &resultFileID,
 		GenerationFailCount: count(t.genFail),
 		JudgeFailCount:      count(t.judgeFail),
+	}
+	if t.usage != nil {
+		u := t.usage.object()
+		res.Usage = &u
 	}
 	switch t.spec.typ {
 	case generated.EvaluationTypeClassify:

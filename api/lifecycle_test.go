@@ -167,6 +167,15 @@ func TestUnsupportedColumnsEndInUserError(t *testing.T) {
 			func(req map[string]any) { params(req)["model_to_evaluate"] = model }, "",
 		},
 		{
+			"a later row lacks a template's column", "{\"prompt\": \"p\", \"response\": \"r\"}\n{\"response\": \"r\"}", nil,
+			"Row 2: {{prompt}} reads prompt, which the row does not have in parameters.judge.system_template",
+		},
+		{
+			"a row lacks a nested part", "{\"prompt\": \"p\", \"context\": \"c\", \"info\": {\"question\": \"q\"}}\n{\"prompt\": \"p\", \"context\": \"c\", \"info\": {\"q\": 1}}",
+			func(req map[string]any) { params(req)["model_to_evaluate"] = model },
+			"Row 2: {{info.question}} reads info.question, which the row does not have in parameters.model_to_evaluate.input_template",
+		},
+		{
 			"no model column", `{"prompt": "p", "response": "r"}`,
 			func(req map[string]any) { delete(params(req), "model_to_evaluate") }, "Unsupported dataset column(s): response",
 		},

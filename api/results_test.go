@@ -45,7 +45,7 @@ func (r resultRow) str(k string) (string, bool) {
 
 // checkRow checks the fields every result row has (RESULT_ROWS): the input row unchanged, then
 // success, error only on failure (starting "generation failed" or "judge failed"), feedback and
-// is_invalid_judge_output.
+// is_invalid_judge_output, and the judge's answer (judge_answer) exactly when it was invalid.
 func checkRow(t *testing.T, i int, in map[string]any, r resultRow) {
 	t.Helper()
 	for k, v := range in {
@@ -70,6 +70,9 @@ func checkRow(t *testing.T, i int, in map[string]any, r resultRow) {
 	invalid, ok := r["is_invalid_judge_output"].(bool)
 	if !ok || (invalid && !success) {
 		t.Errorf("row %d: is_invalid_judge_output %v, success %v", i, r["is_invalid_judge_output"], success)
+	}
+	if answer, has := r.str("judge_answer"); has != invalid || has && answer == "" {
+		t.Errorf("row %d: judge_answer %q (present %v), is_invalid_judge_output %v", i, answer, has, invalid)
 	}
 }
 

@@ -460,7 +460,8 @@ type EvaluationJob struct {
 	// - classify: `label_counts`, `pass_percentage`, `invalid_label_count`;
 	// - score: `aggregated_scores`, `invalid_score_count`, `failed_samples`;
 	// - compare: `A_wins`, `B_wins`, `Ties`, `num_samples`;
-	// - all: `generation_fail_count`, `judge_fail_count`, `result_file_id`;
+	// - all: `generation_fail_count`, `judge_fail_count`, `result_file_id`, and `usage` where the
+	//   local engine called models that reported their tokens;
 	// - a failed job: only `error`.
 	//
 	// Counts are numbers that may arrive as `10`, `10.0` or `null`.
@@ -511,11 +512,12 @@ type EvaluationModelList struct {
 // EvaluationResults A job's results: `null` until it ends. Which fields are present depends on the job's `type`
 // (the results carry no type of their own):
 //
-// - classify: `label_counts`, `pass_percentage`, `invalid_label_count`;
-// - score: `aggregated_scores`, `invalid_score_count`, `failed_samples`;
-// - compare: `A_wins`, `B_wins`, `Ties`, `num_samples`;
-// - all: `generation_fail_count`, `judge_fail_count`, `result_file_id`;
-// - a failed job: only `error`.
+//   - classify: `label_counts`, `pass_percentage`, `invalid_label_count`;
+//   - score: `aggregated_scores`, `invalid_score_count`, `failed_samples`;
+//   - compare: `A_wins`, `B_wins`, `Ties`, `num_samples`;
+//   - all: `generation_fail_count`, `judge_fail_count`, `result_file_id`, and `usage` where the
+//     local engine called models that reported their tokens;
+//   - a failed job: only `error`.
 //
 // Counts are numbers that may arrive as `10`, `10.0` or `null`.
 //
@@ -592,6 +594,14 @@ type EvaluationResults struct {
 	//
 	// Example: file-1234-aefd
 	ResultFileID *string `json:"result_file_id,omitempty"`
+
+	// Usage The tokens a job's model calls used, summed over the calls whose endpoint reported them
+	// (judge and generating models). Sent by the local engine when it calls real models; the
+	// hosted service does not document it, so clients treat it as optional.
+	//
+	//
+	// Example: {"completion_tokens":140,"prompt_tokens":1200,"total_tokens":1340}
+	Usage *TokenUsage `json:"usage,omitempty"`
 }
 
 // EvaluationStatus Where a job is in its life. `completed`, `error` and `user_error` are terminal; `user_error`
@@ -610,7 +620,8 @@ type EvaluationStatusResponse struct {
 	// - classify: `label_counts`, `pass_percentage`, `invalid_label_count`;
 	// - score: `aggregated_scores`, `invalid_score_count`, `failed_samples`;
 	// - compare: `A_wins`, `B_wins`, `Ties`, `num_samples`;
-	// - all: `generation_fail_count`, `judge_fail_count`, `result_file_id`;
+	// - all: `generation_fail_count`, `judge_fail_count`, `result_file_id`, and `usage` where the
+	//   local engine called models that reported their tokens;
 	// - a failed job: only `error`.
 	//
 	// Counts are numbers that may arrive as `10`, `10.0` or `null`.
@@ -921,6 +932,28 @@ type StatusUpdate struct {
 	//
 	// Example: 2025-07-23T17:10:04.837888Z
 	Timestamp *time.Time `json:"timestamp,omitempty"`
+}
+
+// TokenUsage The tokens a job's model calls used, summed over the calls whose endpoint reported them
+// (judge and generating models). Sent by the local engine when it calls real models; the
+// hosted service does not document it, so clients treat it as optional.
+//
+// Example: {"completion_tokens":140,"prompt_tokens":1200,"total_tokens":1340}
+type TokenUsage struct {
+	// CompletionTokens Tokens generated.
+	//
+	// Example: 140
+	CompletionTokens int `json:"completion_tokens"`
+
+	// PromptTokens Tokens of the prompts sent.
+	//
+	// Example: 1200
+	PromptTokens int `json:"prompt_tokens"`
+
+	// TotalTokens Their sum, as the endpoints reported it.
+	//
+	// Example: 1340
+	TotalTokens int `json:"total_tokens"`
 }
 
 // EvaluationID Example: eval-1234aedf
@@ -5250,108 +5283,112 @@ func (sh *strictHandler) GetFileContent(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D1rcxs3kn8FNXdVka+GFCXbay/1YUv22lnlnFhny5XKmSoSnGmSiGaACYARzVXxv1+hgZnBvEjKrzjJ",
-	"fUlMEo9GvxvdDd0FkUgzwYFrFYzvgoxKmoIGiZ9e3NIkp5oJfvFP8zkGFUmWmS+CcXC1AgLlCPKrmH+n",
-	"CIvJEdOKzNZC3iwSsZ6yePZgGIQBM3MyqldBGHCaQjAOWByEgYTfciYhDsZa5hAGKlpBSs128IGmWWIG",
-	"mm0GJ6cPH1GIF0EYpPTDK+BLvQrGp4//FgYp48XnkzDQm8xMUloyvgy22zB4yRLoO8KCJYCAfyqQZiEE",
-	"ckBhEd8byq3ZRWWCK0DkP6PxG/gtB6XNp0hwDRz/SbMsYREi/fhXZc5x58HznxIWwTj4j+OKsMf2V3X8",
-	"Qkoh/0k1tdu1cSHthoQpktJkIWQKMRGSzCXQG0UokXkCZ2SGbDIjBkOKaEQiJDFZr0ACueFizYfBNgwu",
-	"uAbJaYL7fr1TKJC3LAKyoCyBGCH5SeiXIufx1wHiJ0FUHq2MSBjsGcZAKN5QDa9YyjR8JUCuhCAp5ZuC",
-	"sOqMzN6AlpvB+UKDnBFFN8qQjRMtiJYbQpeUcSMJK6CxUwPejLYIvYVI8FiZ+WvKdGgOTDn519XVJYmp",
-	"BrNWl7ScBh0isA0NyK+oXMLXY5c8SwSNDc8nZmNJ9Ipy5OqCkWgUQaYV0vAdp7leCcn+/dWIuAJyfnlB",
-	"bmCDgsmUYnxp8MyFJrc0MarLTHOrmc3Ol0sJS6ohfhsJaRVKfVVlvh8TpalmSrNIEbGwh8YJZMluARmh",
-	"JNldkALlU/w9GD8ZPg6DjCo1zUBGwDU1NHs6CgOl42LQyfB0GwY8TxI6N0tY5ZlJkYHUzILlL+oxCK7f",
-	"nOkYhufpHKShRgsAbwUDS0o/sDRPg/HJaIQK2H4aHbC0dwxv0ZPh6d652/IbMf8VIm1We55QpdhiU5lU",
-	"T7nXKfNcAtVgtK3RH3pFNRJDEaDRikixJoKDoRYlCrT5R0LnkKgGseqmnPEs19OYajo16miKNq7DZv2a",
-	"xxaNqYghMUfIgFN2vMz0QCg1ODkdzY1pM79OlchlhBIM8hZkAkoZad8oDelUQ5olVJuffxE5oRKMXoAP",
-	"hvSF3yDkkPxgdjQ6SK9Q9owVsmaQUK7WIK2FyaRIM40iaI8bjN8HGzAbchFcFyBpMXVrm42LlQLHKfWZ",
-	"1xWhIkce5Kkae9bRuEuICxJfVjPKDe4C4Ibx3lc7XXvUqr7t8l4q5+O9/TX0obrewW2XNeDbaqVaxvJT",
-	"AYbhvAY7fbMM9Lk5ok7+7mN34ZLFhQa1BgVigpOd+Q93eoq7PEMPp7vYD+XoueALtvRR0gWq/Q1hxaVJ",
-	"tBJCgSILKdIaqHWEMg2p1dm74U0Zv7BDT8tfqZQUxauDKrsP9qOZ8Fo+F0me8lLpH3Q+qkkkcq4JNerU",
-	"zDuzWpSpQonO7OBZx7E/6sQnzRM3BNjSsqRP/TRhN791ijii4yeMUbpwYHxzJ9Q4smDOiictflYiiS0r",
-	"iFxnuUZPriBNnW092dmDjucizaiEjzN2VN0Yn5RFK4R5LUrImCJz0BokWQhZmsNv1+79jIfYYc7ccf5R",
-	"yQX18Dyl5Y5z/+t54Bkui+lPslt2iT1my+1Tt1ruy89ktFpwHGaz7LRvzWQ1aF+y7sfQuk7ZmCnjfE4z",
-	"oZjBy3TOqJpGQkqILJ6aaLMuFspLRpkkgkcQEmaDHCFjkM7dJ882JIYFzRNdC4AQQ4rMhV7Z8UZLTHhE",
-	"eQRJZUe+UySTsAAJ3ITfJhIkBZTDCfeps6CJqjznuRAJUFTuf1iDW9L0ntasJPq95vVYlXuYj5x3qONz",
-	"YoMYg1kp1uqMrFcigZDolciXK8I0SemGzA1rWLM6OxkNR3Xred9Iq4p+O+k8F/HGwAO3IDcEzGCnShvy",
-	"DtU1UwzB2OwbBikohZGhp36G1tyOCdUkAao0OS18BqNJSsQ6ldU1t9J5jGMIPnVXLFMLxbYltiV0+y8C",
-	"QFOWtGhsF+gipj+rhcKfjU1dG2qtpeDLBs66UfWidq2L9wwLvD4rMWJnFKQUeoq/F4dvnt3u0ma2lEYr",
-	"xmEggcaGRYgZGLp7RI3/tZ6agbqHjzwnrIC/vZHh1lIpZSCypobYceLWPg4FdzsuUO19KNUEdWnfiart",
-	"u/hr73kLG90G44ZxVI5IjvpOTVodaLsL3HayX4k76831OnvnhMO6kTM4IzOz4IzEELEYCs/Ps/I0y5KN",
-	"OUTMzGIp4ybuQ3tNs8zAbDisCKD3BOdtlzQs3Zjd/lHXTHc/1D0Pb97asyrh2Fjv3SJ0+/+XN5/j8kZw",
-	"eL0Ixu8Pu6rpos7umb1EPcjH7ph43SlA7uSdwm0Ra8I0SiIc39DpSlOdK6NVgMdGPsLAy8a10mktbV3M",
-	"7xZfox6ZIjRZ040iM7eH9QBcsFDsWwsWKmBaiqwGXWcwa/ct03T9mcHdyszfKCzOuVul/SDmHZjgDS3W",
-	"tKpIlnhKdTAOTkenjwejJ4PTh1cnT8Yno/Ho0fDpwydPnz793yAMxJqDtGSZ5KPRw8iCjv9uBE3jO5sj",
-	"zBObrF0CB4kgTBeUJdPI+nSjsPRJUGS871FBNAd7gwzT3E2MfE2CMTkZhWQScGH+PdoGHbftJ6MCIKuY",
-	"8BgNtbQNK4Y0kpGAhgr70zyLqTZ89/7Oc0B+sEzmeMZDdhB2sbdmKShN02wPurfXbaURBhaEg6h1Lzny",
-	"uaDtlYENv4w4ralyktzg7t3ALIRMEWYD/sDgoEu4Kgbrkiz81eXt1UqsMRFI45Rx9aAOS65A4mEPcU2y",
-	"w4P4DiSQNdOr0EQXxm+ry9a2d3cnvWHwYbAUA/flr0rw4Ru6/tGxVl2Cdrrinq62EzxOPnTqWzt+22b3",
-	"LqxYFWdHkhVTWshNSEQSW5dSKt1NpPKWcqflwmXf4f5BPxbLe9rCuzzsoFfOh/FlaSfPJybsilaUL78E",
-	"0++1KJ/fmjhH+VCj8op1ecj1MESFxvKVxK9fUd/LypQ8b+O2UoXKnPOaUT5QLZ7eQy1eH8igdZu7bXNk",
-	"NQAvQ7oxaIiL3qTyrIYiEeUkV01PybqdCS70vsdb/p818GPzn4fDx4O/P+vIEfmr3PlJhAMX9PDTE+P1",
-	"5BK8jXfz25tK5TVdOisIjj/GZGYYZEZyrllCmCbAYzUk9jITg1p7RZJJwAugGIwRNgFtIdjfKRfQTfiR",
-	"iwfMyiSiUm4IF8T86C7umDT258F4wid8UCYfxy4n41ySWUhmDcfDfNXh4szOzDKusGFGyxIIm8ZX/iz8",
-	"xs0KycxWCk0VUk7ZdVxUOCaz8+macZz+rPzXFbML8jytT6NJMiazTtfMjG96YOa7ugfllnHVSwalYyJ4",
-	"siEzDNhnQ4MtvL6zpLD3aC7bldINoVKyW3B3c2Z9vKEjQjriNm5i/0B+5O5CEkum/dkOA+82DJ7db/iV",
-	"2+WgwS3e2zezVa+zDasLw6YV3ZRG1PHIUcUrCnml4bq94yrPMiGNaxVTTRVolxU8Ug/GBD5oSQ/x6upi",
-	"cjA2evjrwNmdPHjPuZ64Hzy3zeMHTqzLQZN8lZaTYm0iHGmvnkObo/7h7eufiFXhRIFkNGEKExsY7rvY",
-	"kB/NJsHdZGIlbFLK2ASlbGLlbBLMHpwRyovVMGZXwhWzQdxQA7vktckY1SVLk0XuAhrHmO+hyWVNOlu3",
-	"/g1zdb3Xb/dU7cG06KgP6yMH3lOVI4sEiE2MueIBS6mabJ18WpFZU+ntznNlIAdSrJ1NPSTPtUektzu9",
-	"hrc990A/4zU2LW6CGCdMK5KwBQzJrAzxjeWxFotQHpOZiR+nxRcSiAaZMk6Ts9pPE54C5aqp4YTdw+b3",
-	"jjD7bw9tGDzvVW8PHJM37qXC4LcccryFqBxg/26iuBqvAGsnvouxLS3ZRGD/bd55PeKjPA4xN2scrxVV",
-	"xvmCOMSTOzeq4b/+SS6DWh717xGiN3zrg+K4q/0ZmHKsf0HqRVk2hRD2FFj0lgXanoZ/gkFgP4Nh7o+S",
-	"GIcRCam4bUTbZoYlgtMQPVRrlCAUczpUQ5kJwBqjNVVu+/q+NXXkp/97lKBbo96tsUPx7Y7cMWAvDtFF",
-	"YoPc7vjyrRbSwbErPL8LYkxov7/Dta4qq5YEYXApRQRKGWBcIcR8g7dCp6NHT8NaYH/y5PHD07+P/jZ6",
-	"FOIpXVeK03PDYsUusoXFgewvRmZzmQlV3HTY5EODsi4Nf1DEbk72usTZzlAV1+3DtFujK29bYbuB3m8Y",
-	"q02cVqDuR2dxj+adZZeMFQU6xlpEK4huIK5kD+3kgnEY6NwYuXpU0FuB45DW3PZCK6LYv8HYexxSW82i",
-	"uLycY1z/7VFQd4bKegkNS+v9HHRBXqoRywtYt/SOsw9E2c6Tujvm07UJTBuAivS9JZRM4+ZlidGa6VVd",
-	"9zSZpqWp+3TaR+qyigFb8uJycmaFWkIOGfW6uUlnbUPBy/tZ9dIN7VSu5WW8R2MP3wWXVRuGlZj43N+n",
-	"Mi4rODtNHnINU2Qh5Jmfq6sqxOztycz81sCVFRgDB8qz/d/Ahh7FJ1uSWv6WpymVxkzPqY5WA+eMoX9o",
-	"v6EZqxPALd1p1iu3AstHPBXXy0SW2Ws+hroNwnJiRuVvOeg6DL0ca4B4hxz/Usi0s3InTzTLqHSlxFY8",
-	"GioaeQx9SJv/N67jJLiwzr262ZB5ksM/JoFxLItkvx3zi/E5t45hpj3KGX/TdROwTxVbkHYIY6nZSu0x",
-	"Z9yStn0dUgG3Y0UzYLfC2FOM6J3zcPvxGeS4kszqoGGpSlpS6ZdD9t/K22tKV0/aU8Gd0g9TLW6Aq2D8",
-	"+OQ0/HqtJGFgRhrRzSUE41G7iO+D7Wid0oxZGLvPij/ZClhOZsWsWVkmCzzOBGvkNgN1MyiGDuziHexQ",
-	"gjCnCqa5TLoheJ0BP78YYFih2TwBYsaTd29eYdl0G6o6KCutMzU+PqYZG1q0DyORHt+edIHkE6yb8kpb",
-	"lPhNJyndkEJR4j1YkxMs7QsP4qTLgDvO6Mzw2U3MgE4p7GGmPX0eNV47oGL3rR3qrq/WQt505sSfCx7l",
-	"UgLXZasuduQW5wiJuAUpGVZD6FV1Lmci6njbh7WWVPTi7ztF7GBXwnVGZnd3mAfabmckS2gEK5FgQbj1",
-	"ltC82suXume2T/D2IL4mlzvBNfshlqoZrerk4sLutNND9fo4W9m2Dp3S4Iou3Vgv3u72WViZsIR4TICV",
-	"Pv6hnTw0kUDjTdXRM+GuccY2ZfsK2I8dZM4xgVe2l9potnE97FXjHVhjVzUo7auOQ/TUKuJq33S5H9VR",
-	"ChVyWBNTUUzpWYS7O8vb220Q9tueZtb2o+0OWUGSLfKEUKWY0tQagbrdGT757JanUBjfluVBqD7B8jSJ",
-	"2QVPrkB+uvqqccmnWUDxJc1ev8Hr4OBvztjhljVjx/SXNHIFtmpGrsdu9QjuvS3Vfgs1fPKpNsrjxzpE",
-	"XearIUSH2rO3JWN0p4esjmYKDY27/nWxaU1XxhCzyAXLhWaox6m14S2Ee8C8ZEn5SEkROtOkHTgXBsQe",
-	"Ec3jjCb1ewA777NC2lM8/hEvQFBb5kLmoNeA+UnHI5hro8Rxz7fbGvvGaD8j8U6oOKjyBZKyhWAhRUpO",
-	"jG44GQ0LNVs8LWJTreXHw3oI9EqCMio/GD+prqztGp/QQouE3d1Aa/eoM4tL/XyO5tkmBAe1zloe+sYa",
-	"Z0vO+Eg26KLzn+RNB+/cXdCu2HIFSluytqoUWrUHHto6H1EQ657Futb6PI86eGTryAUht1KNwcxc3Bou",
-	"YQoLM0CdEaZJwkCVKnFWns8VIJTYq3erPtlnU4ve2gpfPiVakN+jCbdWkt068WsOrkDaSqtfK9B6mOlL",
-	"N060X23q6bXEWHZFswx4s7B7F2x7a8/6mpLQo7L1E0XNCGa5jbo44sIwBT64VniY+DqdmwHNHocdPUoe",
-	"pjpTVazv1J9ezt6u0jH4gCiXTG/eGoGyNJkDlSDP8y5tNjt3r5YhwsfkGY4ltuXo6vX3L67+9eLN9Pzy",
-	"YvrfL36xzUez8uk2TBDihAo4E6bZ18oYX4i9r0MWYWdp5K/E0qYxzy/I+eVFiDJa5vuq4ej9+JXcuYLx",
-	"hL969eOAqgEd2Gs+rHy07724konQ6QshyxcirM9X3BCYGMMV3L3ytfqET/iVUSyxiPLUBCn4GiLjmjIO",
-	"MZlvyMrAakJs7Q4xMACqIbnQZCGSRKzLtsdbFmN/zZpJcEmaCT+y7cH4fGJIjIegwoKJIxGDekDmOe67",
-	"lkxr4EQJd8eDJYCRtkH25YV9/o1qoxLtI3VkvTJb1C54gCbJhijgsXK11n5ldqFcMMrBV3Fc+SGqanI0",
-	"a5XZzB6Q9Uoo8CvCl1LkmUUPXj2RWjF4SBhXGmhsd5vhFdIMPyTJQGS2YtDtXBId5KaC0gKVUh2tQJn1",
-	"U4Et1ZRjzdRZcSybcPSfsqz28zqILagmujT6oIBSCetj45sDrMqp47OISptt4QONdLJBTJUOlUOWKxwv",
-	"a7OzhDLertCegyvFDskcIporqF3IIaF6irdxh3p9vD3iIYWj5Ki/HNSVymmmUWv54vnCk77zy4sgDG5B",
-	"KivmJ8PRcIQ5aeP6ZSwYBw+Ho+FDtIt6hXrpOFpRfezKvcwqto3r2DMAWMDWEQm9Yng5YMhKkwQlCfa1",
-	"yIjMFcJdxME4SJjS3gEaHZXv20Y32Vhtgs+jMN/g4uOwv+WA2UCXlHRmKTz0oceOsrPuF6zk0hyqeo3D",
-	"ajhBJOhc8j5w0NjVoCkDYeMD1stWd1yfbK8br9Gejkaf77XLVh9Uz6uXXfTdhsEjC0vXFiXMx97zuTjl",
-	"ZP+U2tOeZtLp3/dP8t903YbB40Ngq7+Li9bcFRBYjm/yuJFLusTWd09msHhLdNeoUWk0ULNLubC9tqbZ",
-	"NuKgFeSd8Q3xus0jKiUDl1bw27HPSrdLuV39pnDUKXWBtPr5he/8OV39TMSbL8Bk9UcptnX33nib26/C",
-	"643W/n6Wr7cD/9n53aKlzat9PF83HMfo0w2K3jtnQ3ZZAAw8DzMDro0Qrx+sKcArjD7dW7vmONQgtC8v",
-	"v5burXooe1jRusvopP5F1K6uekdbYYdrID2QLe9YvO11aqr+Y6OCC88/bDV++2/gHNYaUGf8Jeiamm1w",
-	"fBeyqiHHtcf/v54/sEMxDj+epUaP9k8q34j/vXjwe9AfrQcNwx1XdySdfHdOErZc6cKk41NYIkkYX+Lt",
-	"WWHiXY9ujf+ELNhyD5u9Lfzhb5/ZGt05/XxX69CpxO0vyIydmNjFoVhoe0B059X5K3LU4Yyq8n7Ia35T",
-	"RWD0oB4lhBNOFUlB05hqih2x1k11HGSmmfCdGeVJbU03mX3/4opYgK00ucGdTqzxKV7i2b4gq5ZNKD2s",
-	"ibAO/4B2duEwV7CN/exxzLHlAEzCdUY4tjhZuULvnRXe9oIPSewqWr2i7zpV7a4vbWl8f1BS1j4fL4RM",
-	"B0XLzOFE9Uqrv3I44nfs9PzxFL/j5mt6fScP908q/zjI78W+lnKO7XZycOEB2i6zNgfb1j2Fd3MlxseY",
-	"xQJ666rZjJpBxYfNr3H5pt6j0aMiLAFOBB+S87JUYML9l5SwcZbcAGRW1xX1o6gYXW+L/+rSGaHlK28R",
-	"5Vzoog2mSw3awzmBuZ/Fd3+S6Yva+o4WyR2qtN6r+Oe27hYr/XwcdofSS9DfNLF3qzbXkFH4BX8JD655",
-	"6L0669gjRm/06jfLdBjfyjls2uHO6MFQ7rnb9ctxloYP+vi/6vxUe/3i45uU9rUK7WRH23FE/D9cVqj5",
-	"GcKMSaTZGaF8Q8wX9uKWqTJ1ExbpwQmnJFpRqUB7qSlX+y2BqAwitmCRXSEWGOxp+9fd8K+/MOCo5/9C",
-	"ghGVjNeSCy/Ljqzo59ffXxuWs6VMXReIXv4sCAOsla5VNheZ4yFlx7cn9mFKu38rSKpnuhupgWF1/+gF",
-	"X91JpR7hrL1S4C9oEdG9lgmfIprYx/8TEdGEAF8yDiSlN6Ds67QWYuS/4nkKvrQ3bGMTXLYqxSc8sn+z",
-	"pUgVYkqdWTbFbkOXwWikJO3rLQ4AA5Yyvg3my4u+kDlVMOHv3rwKPZDPLy8qMUBiEqZD53GZfctGTptI",
-	"LdLFVlJIRqMbuoQJPyrHYa7zgY02PVJhwYDxMUrl57Lm5frG+RK5Lh0tRwOzXLC93v5fAAAA//8=",
+	"7D1rk9s2kn8Fxbuq2FeURjN21lnNh61J1tmdnDf22ePa2rNcEkRCEjIkwADgyNop/fcrdIMkSIKS/Fxv",
+	"cl8Sj4RHo9/oB3QfJTIvpGDC6Gh6HxVU0ZwZpuCvp3c0K6nhUlz/2f6dMp0oXtgPoml0s2GE1SPIL3L5",
+	"jSY8JQ+40WSxlep2lcntnKeLh+MojridU1CzieJI0JxF04inURwp9mvJFUujqVEliyOdbFhO7XbsHc2L",
+	"zA6024zOLx49pixdRXGU03fPmFibTTS9+PYPcZRzUf19HkdmV9hJ2igu1tF+H0c/8owNHWHFMwaAfyyQ",
+	"diEAckTZKn1vKPd2F11IoRkg/3uavmS/lkwb+1cihWEC/kmLIuMJIP3sF23Pce/B85+KraJp9B9nDWHP",
+	"8Ft99lQpqf5MDcXt+rhQuCHhmuQ0W0mVs5RIRZaK0VtNKFFlxi7JAthkQSyGNDGARJalZLthipFbIbdi",
+	"HO3j6FoYpgTNYN8vdwrN1B1PGFlRnrEUIPlZmh9lKdIvA8TPkugy2ViRsNizjAFQvKSGPeM5N+wLAXIj",
+	"Jcmp2FWE1Zdk8ZIZtRtdrQxTC6LpTluyCWIkMWpH6JpyYSVhw2jq1IA3oy9Cr1giRart/C3lJrYHpoL8",
+	"9ebmBUmpYXatkLRcRAER2McW5GdUrdmXY5eyyCRNLc9ndmNFzIYK4OqKkWiSsMJooOFrQUuzkYr/84sR",
+	"ccPI1Ytrcst2IJhcay7WFs9CGnJHM6u67DS3mt3sar1WbE0NS18lUqFCaa+q7edTog01XBueaCJXeGiY",
+	"QNb8jgEj1CS7j3JGxRy+j6ZPxt/GUUG1nhdMJUwYamn23SSOtEmrQefji30ciTLL6NIugcqzULJgynAE",
+	"y1/UYxBYvzvTMYwo8yVTlho9ALwVLCw5fcfzMo+m55MJKGD8a3LC0t4xvEXPxxdH5+7rT+TyF5YYu9oP",
+	"GdWar3aNSfWUe5syPyhGDbPa1uoPs6EGiKEJo8mGKLklUjBLLUo0M/YfGV2yTHeI1TblXBSlmafU0LlV",
+	"R3OwcQGb9UuZIhpzmbLMHqFggvKzdWFGUuvR+cVkaU2b/XauZakSkGCm7pjKmNZW2nfasHxuWF5k1Niv",
+	"/yFLQhWzeoG9s6Sv/AapxuQnu6PVQWYDsmetEJpBQoXeMoUWplAyLwyIIB43mr6JdsxuKGT0tgLJyLlb",
+	"225crRQ5TmnPfNsQKnHkAZ5qsWcbjYeEuCLxi2ZGvcF9xIRlvDfNTm89ajWfhryXxvl4g9/GPlRvD3Db",
+	"ixbwfbXSLIP8VIFhOa/DTl8tA31qjmiTP3zsEC55WmlQNCgsJTDZmf/4oKd4yDP0cHqI/UCOfpBixdc+",
+	"SkKg4ncAKyxNko2UmmmyUjJvgdpGKDcsR519GN6ci2scelF/S5WiIF4Bqhw+2N/shOfqB5mVuaiV/knn",
+	"o4YkshSGUKtO7bxL1KJcV0p0gYMXgWN/0InPuyfuCDDSsqZP+zRxmN+CIg7o+BnuKCEcWN/cCTWMrJiz",
+	"4UnEz0ZmKbKCLE1RGvDkKtK02daTnSPo+EHmBVXsw4wd1bfWJ+XJBmDeyhoyrsmSGcMUWUlVm8Ov1+79",
+	"HQ5xwJy54/ypkQvq4XlO6x2X/sfLyDNciOmPslu4xBGz5fZpWy334ScyWj04TrNZOO1rM1kd2tes+yG0",
+	"blM25do6n/NCam7xMl9yqueJVIoliKcu2tDFAnkpKFdEioTFhOMlR6qUKefuk+93JGUrWmamdQECDGmy",
+	"lGaD462WmImEioRljR35RpNCsRVTTNjrt70JkgrK8Uz41FnRTDee81LKjFFQ7v+2Brem6Xtas5ro7zVv",
+	"wKq8h/koRUAdXxG8xFjMKrnVl2S7kRmLidnIcr0h3JCc7sjSsgaa1cX5ZDxpW8/3vWk1t98gnZcy3Vl4",
+	"2B1TO8LsYKdKO/LOmjBTyqKp3TeOcqY13Aw99TNGczsl1JCMUW3IReUzWE1SI9aprNDcRudxAVfwuQux",
+	"zBGKfU9sa+iOBwKYoTzr0RgXCBHTn9VD4d+tTd1aam2VFOsOzsKoetoK60KcYQXhsxojOKMipTRz+L46",
+	"fPfsuEuf2XKabLhgI8VoalmE2IGxiyMa+C96ahbqAT7ynLAK/v5GlltrpVQwWXQ1xIET9/ZxKLg/EEDF",
+	"eCg1BHTp0Ima7UP8dfS8lY3ug3HLBShHIEd7py6tTrTdFW6D7FfjDr25QWfvigi27eQMLsnCLrggKUt4",
+	"yirPz7PytCiynT1Eyu1iORf23gf2mhaFhdlyWHWBPnI577ukce3GHPaPQjNdfCg8DyJv/VmNcOzQe0eE",
+	"7v8/ePMpgjdSsOeraPrmtFBNiDqHZw4S9SQfOzDxbVCA3MmDwo2Itdc0ShIY39Hp2lBTaqtVmEitfMSR",
+	"l43rpdN62rqaHxZfqx65JjTb0p0mC7cHegDuslDt27osNMD0FFkLuuBlFvet03TDmcHDyszfKK7OeVil",
+	"/SSXAUyIjhbrWlUgSzqnJppGF5OLb0eTJ6OLRzfnT6bnk+nk8fi7R0++++67/43iSG4FU0iWWTmZPEoQ",
+	"dPh359I0vcccYZlhsnbNBFMAwnxFeTZP0KebxLVPAiLjfQ4KojvYG2SZ5n5m5WsWTcn5JCazSEj778k+",
+	"CkTbzycVQKiY4BgdtbSPG4a0kpExwxrsz8sipcby3Zt7zwH5CZnM8YyH7CgOsbfhOdOG5sURdO/f9pVG",
+	"HCEIJ1HrveTI54K+V8bw+mXFaUu1k+QOdx8GZiVVDjBb8EcWByHhahgsJFnwrcvb643cQiKQpjkX+mEb",
+	"llIzBYc9xTUpTr/EB5BAttxsYnu7sH5bW7b2g7s76Y2jd6O1HLkPf9FSjF/S7d8ca7Ul6KAr7ulqnOBx",
+	"8qlTX+H4fZ/dQ1hBFYcjyYZrI9UuJjJL0aVU2oSJVEcpD1ouWPY17B8NY7GO01be5WkHvXE+jC9LB3k+",
+	"s9euZEPF+nMw/VGL8umtiXOUTzUqz3jIQ25fQ3RsLV9N/HaI+r2sTM3zeG+rVagqhWgZ5RPV4sV7qMW3",
+	"JzJo2+bu+xzZDIBgSBiDlrjgTWrPamiSUEFK3fWU0O3MYKE3A97y/2yZOLP/eTT+dvTH7wM5In+Vez+J",
+	"cOKCHn4G7ngDuQRv48P89rJReV2XDgXB8ceULCyDLEgpDM8IN4SJVI8JBjPhUoshkkIxCAClzBphe6Gt",
+	"BPsb7S50M/HA3QfsyiShSu2IkMR+6QJ3XFn783A6EzMxqpOPU5eTcS7JIiaLjuNhPwq4OItLu4wrbFjQ",
+	"ugQC0/janwWfuFkxWWCl0FwD5TSu426FU7K4mm+5gOnf1/+64bigKPP2NJplU7IIumZ2fNcDs5+1PahF",
+	"TKhIyaK09mrRRA5mgpBMJjQjTKy5YCShWcbSitkhdaJYIZU1oIhcI2+Z0AiWq4ayJJoSKbIdWUAAYDG2",
+	"2IdwIJIW43JuwZzuCFWK3zEX67PwQsSPSOWYpRPZ/TfySw8XpiDZj2dPLLz7OPr+/YbfuF1OGtzj5WMz",
+	"e/U/+7gJQHat8q42yo5HHjS8ooFXOq7ga6HLwnFaSg3VzLgs4wP9cErYO6PoKV5iW+xOxsYAf504O8iD",
+	"7znXUx8nz+3z+IkT23LQJV+jNZXc2huTwlB2jDnvn149/5mgSSCaKU4zriFRAuEDd9cUDxaz6H42Qwmb",
+	"1TI2AymboZzNosXDS0JFtRrEALR0xXEs7aiBQ/LaZYwmaNNlkfuIpinkj2j2oiWdvSxCx/y9PXoP8FT3",
+	"ybQI1JsNkQPiXvXIKqGCiTZXjICUasnW+ccVrXWV3uG8WcHUSMmts9Gn5M2OinRZReAPofPG2qXXSIf9",
+	"Qcfl1UAo6u9gFWkVjOKCcKNJxldsTBZ1lMEaKzRylUllal59YK0qUzkXNLtsfTUTOaNCd5WixD0wxfgA",
+	"ChAQT1YmykGN+NDJRSc0Fke/lqyEQEjjg/vhkSo63wDWz71XY3tU6CJwOKB41b50UpHGkB62vt+Gauv/",
+	"sTSGkztPruNC/0biUT2n/l8RJei49yddJW+OJ4HqsX6M1rvoYRYjHqjxGKxMxLaKPzOLwGEGg/QjJSkM",
+	"I4rl8q5z4bczkAhOqQxQrVMFUc0JqIY6GQFlTluq3fbtfVsazK9AGNCbbo12w8gBXXk4eAAxg+oQIRJb",
+	"5IavuK+MVA6OQxGC+yiFnPqbe1jrpjGEWRRHL5RMmNYWGFeLsdxBYOpi8vi7uBVbOH/y7aOLP07+MHkc",
+	"wyldY4zTc+NqxRDZ4upA+I2V2VIVUlfBFsx/dCjrKgFOChrYkz2vcXbwtgzrDmHarRFKHTfY7qD3K8Zq",
+	"F6cNqMfRWYXyvLMckrGqRshai2TDklu8fqLsgZ1cccFGprRGrn2RGCwCckjrbnttNNH8n8zaexjSWg1R",
+	"XMcHuTB/eBy1/ae6ZMOwNTpMJ8XoazWCvAClU68Ff0c0Nr+0PTifrl1g+gA0pB+s4uQGNq+rnLbcbNq6",
+	"p8s0PU09pNM+UJc1DNiTF5cWtCu0coLAqG+7mwTLKypePs6qL9zQoHKt8wEejT18V1zWbBg3YuJz/5DK",
+	"eNHAGTR5wDVck5VUl366sClSw4DLwn7XwRUKjIUD5Bn/N8LbSvUXVsXW35V5TpU100tqks3IOWPgH+In",
+	"tOBtArilg2a9cSuggsVTcYNMhMze8jH0XRTXEwuqfi2ZacMwyLEWiNfA8T9KlQeLh8rM8IIqV82M4tFR",
+	"0cBj4ENiCYJ1HWfRNTr3+nZHllnJ/jSLrGNZ1RvgmH9Yn3PvGGY+oJzhO9M2AcdUMYJ0QBhrzVZrjyUX",
+	"SNp+BKUB7sCKdsBhhXGkHtI75+n24xPIcSOZzUHjWpX0pNKvyBxODGBk05W0DhSR5/TdHKOn0fTb84v4",
+	"y3WzxJEdaUW3VCyaTvp1hO+wqXZOC44whs8KX2ERriCLatairtRlIi0k76RXI307qoaOcPEAO9QgLKlm",
+	"81JlYQieF0xcXY/gWmH4MmPEjievXz6Dyu0+VG1QNsYUenp2Rgs+RrSPE5mf3Z2HQPIJFqa8Ni4e7vW9",
+	"5HRHKkUJobMuJyDtKw/iPGTAHWcEk4y4iR0QlMIBZjrSatLitROKhl/hUBfx2kp1G0zL/yBFUirFhKm7",
+	"haEpuDpHTOQdU4pDQYbZNOdyJqKNt2NY60nFIP6+0QQHuyqyS7K4v4dU1H6/IEVGE7aRGdSko7cE5hWD",
+	"L23P7JjgHUF8Sy4Pgmv3Ayw1M3oF0lWM7yLooXqtpL2EX0CndLgipBvb9eNhn4XXOVOWTgnjtY9/ajMR",
+	"zRSj6a5pKpoJ17uDfeG+AvbvDqoUkEOsO1zxNtuJKHsFgSeW+TU9UscK9AA9raK81ich96M5SqVCTuuj",
+	"quo5PYtwf4+8vd9H8bDt6SaOP9jukA3LilWZEao114aiEWjbnfGTT255KoXxdVkegOojLE+XmCF4Ss3U",
+	"x6uvFpd8nAWUn9PsDRu8AAd/dcYOtmwZO24+p5GrsNUycgN2a0Bw39tSHbdQ4ycfa6M8fmxDFDJfHSE6",
+	"1Z69qhkjnB5CHc01GBoX/nV305auTFnKE3dZrjRD+57aGt5DuAfMjzyr30mprs4061+cKwOCRwTzuKBZ",
+	"Ow6A8z4ppAP16x/wCAXFShuyZGbLIKXpeARybZQ47vl6u3NfWu1nJd4JlWC6fgSl7mJYKZmTc6sbzifj",
+	"Ss1Wr5tgdrb+87Q2BrNRTFuVH02fNCFrXOMjuniBsId7eHGPNrO41M+n6N/tQnBS9y7y0FfWu1tzxgey",
+	"QYjOv5FnJbxzh6Dd8PWGaYNk7RU29MoVPLQF33GQ24HFQmt9mnclPLIFckHArdTAZWYp7yyXcA21HExf",
+	"Em5IxpmuVeKiPp8rQKix126YfXLMplbtvQ2+fEr0IH+PPuBWVXjvxM8FczXaKK1+rUDvbajP3bvRfzhq",
+	"oN0T7rIbWhRMdGvLD8F2tLZlqC8KPCqsn6hqRiDLbdXFAyEtU8Cbb5WHCQ/kuRms22ZxoE3Kw1QwVcWH",
+	"Tv3xFfWhKh2vimf4GqhrrkF3J6FZpu19KI2JLnN4X/DORRnwu+1GalbfEVslrflMPMCYmpWmqtxErF0N",
+	"7MMxeWU9+iUWNLaKZbcOQbiHYjRzky4xTLGR2m5SBSRSyTQ0AacyKXO7KDcx0ZIkGbdKhBjrH9kFqSay",
+	"wAK1XiGsKy/hUtQ3s/PHk9jlIprPLiZWOUpDs+azR48ngTbq3no9xCPS6+xPW20+nhzLh3ZAG1i+qh+D",
+	"wYEuHTzR4Z3a5w0wEFeWQ6CO0W5WcYRuWIJ3dn107Hzd9ELrsHEAvx0w+xrUqgWWlIqb3StrV5BQS0YV",
+	"U1dlyKgvrtz7gaB3puR7GEuw+e/m+V+e3vz16cv51Yvr+X8//Qe2AS7qRxQhTw4TGhndGFPgu4FcrOTR",
+	"d1obPDoq3sg1ZvOvrsnVi2ssP6/T3s1wuAT4PRWlZtOZePbsbyOqR3SEkgk1w/jykqscip3ZlKp+qwV1",
+	"QRUoAwWAparPfOdmJmbixtrXRgg1ySkXhnLBUivnGwvrSipi3CFGFkA9JteGrGSWyW3dgHzHU+h023LF",
+	"XK5yJh5goz48ZBoT6yjruNLliUyZfkiWJey7VdwYJqwOwFAnFM8mBmNNL67xIUZqrGeAz0WS7cZu0Ypz",
+	"MpplOysvqXZdD36PRGVj4bIP71O5wl3wWMiDRa/abPHQ6UuvN2OtZFkgelzbgN+WERMutGE0xd0WEEld",
+	"wB9ZNqpUmdu5JjpTuwZKBCqnJtkwbdfPJbQoUAGlg5fVsTDv7j8q2+zn9fIjqNyuvBU1lFriVRNe/+BN",
+	"aQk8UKqN3Za9o4nJdoCp+l7hkOVaOOquhiKjXPR7G5bMNTHEZMkSWmrWiksDoQbaHmCHdqcKHvGUkmvy",
+	"YLiQ2lWMGm7AePvi+dSTvqsX11Ec3TGlUczPx5PxBEoz7A2o4NE0ejSejB+Be2g2oJfOkg01Z42acz3F",
+	"Z54fBHWcgYDAMw4xMmemQZLYsWY1Wbh60Os0mkYZ18Y7QKe3+U3f98x2qE3goSLu+53wTPOvJYOkuMvN",
+	"O+8sPvXJ1UD1ZfgtObW2h2rexUENJ4liplRiCBzw+VrQ1PEgexVqF3wfiCLu33behb6YTD7du7O9jsSB",
+	"92dD9N3H0WOEJbRFDfOZ95A1TDk/PqX1yK6ddPHH45P815X3cfTtKbC1X6gGa+7qaJDjuzxu5ZKu4REK",
+	"T2aghlGGSzWpshqo+15AZXuxGwBb4sAKiuA1n3jvPiRUKc5cds1/GOGyvn1ot6v/PAPolLZAon5+6t+B",
+	"nK7+Xqa7z8Bk7edh9m13zF669l+E1zuPbAyzfLsx/7fO74iWPq8O8XzbcJyBTzequmCdDTlkASD+cpoZ",
+	"cD2OEIVDUwCRvCHd24r2nWoQ+jH8L6V7m27mAVZEdxmc1N+J2jVNF3fv2uFauU9ky3ue7gedmuYlAKuC",
+	"K88/7j3B4L9GdVqHTJvx18y01GyH40PIaoactX6G48v5AwcU4/jDWWry+Pik+tca/lU8+BdmPlgPWoY7",
+	"a0KFQb67Ihlfb0xl0uFROpllXKwvMUiFJt51y7f4T6qKLY+w2avKH/76ma3TpDbMd61GtUbcfofMGMTE",
+	"IQ6FevMTbndeu4smDwLOqK7jQ17bqK4uRg/bt4R4JqgmOTM0pYZCLzm6qY6D7DR7fecQk8XWBrL4y9Mb",
+	"ggCjNLnBQSfW+hQ/wtk+I6vWvVgDrAmwjv8N7ezKYa5iG/zb45gz5ADIRQdvOFijr12/w8FGBwzwAYld",
+	"YbfX+9CmKu76I3aIDF9K6haAs5VU+ajqHDudqF6HwRe+jviNawM/Y+Q3nn1Jr+/80fFJ9c/0/KvYFynn",
+	"2O4gB1ceIDZb9jkYO1g1xOZqjE8hmcvonSvqtGoGFB/0gKf165aPJ4+rawkTRIoxuaorZmbCf9MM+sfJ",
+	"LWMF6rqqjBoUo2vx8t8/uyS0fm8xoUJIU3WDhdQgHs4JzPtZfPfjaJ/V1gc6hQ+o0nbL7m/buiNWhvk4",
+	"Dl+l18x81cQ+rNpcX1LlF/wuPLjuoY/qrDOPGIO3V79nLGB8G+ewa4eDtwdLuR/crp+Pswx7Z87+q81P",
+	"rXdjPrxX71jH3EF2xMY74v+EYKXmFwAzJJEWl4SKHbEfYOCW6zp1E1fpwZmgJNlQpZnxUlOuBUIxoguW",
+	"8BVPcIW62gB+ZxF+h4kzAXr+dyQYSc14PbnwsuzAin5+/c1by3JY0RcKIHr5syiOoGWgVeBfZY7HlJ/d",
+	"neMTsbh/75LUznR3UgPjJv7oXb7CSaUB4Ww91uEviIgIryXdU3D9mpec3jKN70QjxMB/3bKZqb1c9hom",
+	"ZiLBX0+qUoWQUufIptB06zIYnZTk1NVq1C/UaSiSMRUMVsyoZjPx+uWz2AP56sV1IwZATKi4QY/L7ltX",
+	"tGAitUoXo6SQgia3dM1m4kE9DnKdD/G26ZEKCgasj1ErP5c1r9e3zpcsTe1oORrY5aL92/3/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/evalkit/together-evals/internal/jinja"
 )
 
 // oracleInputOK decides, with encoding/json and none of CheckInput's code,
@@ -203,7 +205,7 @@ func FuzzScanTemplate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		s := scanTemplate(text)
 		for _, r := range s.Refs {
-			if !isIdent(r.Field) || jinjaReserved[r.Field] || !bytes.Contains([]byte(text), []byte(r.Field)) {
+			if !jinja.IsIdent(r.Field) || jinja.IsReserved(r.Field) || !bytes.Contains([]byte(text), []byte(r.Field)) {
 				t.Fatalf("ref %+v from %q", r, text)
 			}
 		}
@@ -211,8 +213,8 @@ func FuzzScanTemplate(f *testing.F) {
 			return // the scan stopped at a tag that is never closed
 		}
 		for _, name := range naiveFields(text) {
-			found := jinjaReserved[name] || slices.Contains(s.Locals, name) ||
-				slices.ContainsFunc(s.Refs, func(r templateRef) bool { return r.Field == name })
+			found := jinja.IsReserved(name) || slices.Contains(s.Locals, name) ||
+				slices.ContainsFunc(s.Refs, func(r jinja.Ref) bool { return r.Field == name })
 			if !found {
 				t.Fatalf("%q: the placeholder naming %q was missed (refs %+v, locals %q)", text, name, s.Refs, s.Locals)
 			}
