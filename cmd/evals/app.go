@@ -156,7 +156,7 @@ func (a *app) rootCmd() *cobra.Command {
 
 	root.AddCommand(
 		a.getCmd(), a.statusCmd(), a.listCmd(), a.modelsCmd(), a.createCmd(), a.waitCmd(),
-		a.checkCmd(), a.resultsCmd(), a.filesCmd(), a.serveCmd(), a.demoCmd(),
+		a.checkCmd(), a.gateCmd(), a.diffCmd(), a.resultsCmd(), a.filesCmd(), a.serveCmd(), a.demoCmd(),
 	)
 	markRun(root)
 	return root

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/evalkit/together-evals/wrappers"
+	"github.com/evalkit/together-evals/wrappers/decide"
 )
 
 // createCmd is `evals create classify|score|compare`: POST /evaluation, after any upload.
@@ -94,6 +95,7 @@ type createFlags struct {
 	inputFileID string
 	wait        bool
 	timeout     time.Duration
+	gate        thresholdFlags
 }
 
 func (f *createFlags) register(cmd *cobra.Command) {
@@ -103,6 +105,7 @@ func (f *createFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.inputFileID, "input-file-id", "", "the id of an input file already uploaded")
 	fs.BoolVar(&f.wait, "wait", false, "follow the job to its end and print it as 'evals get' does")
 	fs.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up waiting after this long and exit 6; the job keeps running")
+	f.gate.register(fs)
 	_ = cmd.MarkFlagFilename("input", "jsonl")
 	_ = cmd.MarkFlagFilename("judge-template-file")
 	for _, name := range []string{"judge-source"} {
@@ -234,6 +237,22 @@ func (a *app) runCreate(cmd *cobra.Command, f *createFlags, req wrappers.CreateR
 	if err := req.Validate(); err != nil {
 		p = append(p, err)
 	}
+	gate := f.gate.thresholds(fs, &p)
+	if !gate.Empty() {
+		if !f.wait {
+			for _, name := range f.gate.names() {
+				if fs.Changed(name) {
+					p.add("--"+name, "only applies with --wait")
+				}
+			}
+		} else {
+			for _, name := range f.gate.names() {
+				if ok, types := decide.Applies(name, req.Type()); fs.Changed(name) && !ok {
+					p.add("--"+name, "applies to %s jobs, and this creates a %s job", types, req.Type())
+				}
+			}
+		}
+	}
 	if len(p) > 0 {
 		return &usageError{err: errors.Join(p...)}
 	}
@@ -255,7 +274,20 @@ func (a *app) runCreate(cmd *cobra.Command, f *createFlags, req wrappers.CreateR
 	}
 	a.msgf("Created %s job %s (%s).\n", req.Type(), clean(created.ID), clean(string(created.Status)))
 	if f.wait {
-		return a.waitAndPrint(ctx, c, created.ID, a.wait, f.timeout)
+		if gate.Empty() {
+			return a.waitAndPrint(ctx, c, created.ID, a.wait, f.timeout)
+		}
+		job, err := a.waitAndPrintJob(ctx, c, created.ID, a.wait, f.timeout)
+		if err != nil {
+			return err
+		}
+		// The job is on stdout; with -o json the checks go to stderr, so that stdout stays one
+		// JSON document.
+		out, asJSON := a.stdout, a.output == outputJSON
+		if asJSON {
+			out, asJSON = a.stderr, false
+		}
+		return a.gateJob(ctx, c, job, gate, out, asJSON)
 	}
 	if a.output == outputJSON {
 		return writeJSON(a.stdout, map[string]string{"workflow_id": created.ID, "status": string(created.Status)})

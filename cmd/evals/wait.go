@@ -48,6 +48,12 @@ last three cases the job keeps running: follow it again with 'evals wait ID'.`,
 // waitAndPrint follows the job with progress on stderr, then prints it to stdout, failed or not,
 // and returns the error that decides the exit code.
 func (a *app) waitAndPrint(ctx context.Context, c *wrappers.Client, id string, opts wrappers.WaitOptions, timeout time.Duration) error {
+	_, err := a.waitAndPrintJob(ctx, c, id, opts, timeout)
+	return err
+}
+
+// waitAndPrintJob is waitAndPrint that also returns the job, when it was read.
+func (a *app) waitAndPrintJob(ctx context.Context, c *wrappers.Client, id string, opts wrappers.WaitOptions, timeout time.Duration) (*wrappers.Job, error) {
 	p := a.newProgress(id)
 	opts.Timeout = timeout
 	opts.OnChange = p.change
@@ -56,13 +62,13 @@ func (a *app) waitAndPrint(ctx context.Context, c *wrappers.Client, id string, o
 	p.end(job, err)
 	if job != nil {
 		if perr := a.printJob(job); perr != nil && err == nil {
-			return perr
+			return job, perr
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("wait %s: %w", id, err)
+		return job, fmt.Errorf("wait %s: %w", id, err)
 	}
-	return nil
+	return job, nil
 }
 
 // spinner is the frames of the live progress display.

@@ -61,6 +61,25 @@ func (t Thresholds) list() []threshold {
 	return out
 }
 
+// Applies reports whether the threshold of this name ([MinPass], ...) applies to jobs of type
+// t, and if not, says to which types it does ("score", "classify and score").
+func Applies(name string, t wrappers.JobType) (bool, string) {
+	one := 1.0
+	th := Thresholds{}
+	switch name {
+	case MinPass:
+		th.MinPass = &one
+	case MinMean:
+		th.MinMean = &one
+	case MinWinRate:
+		th.MinWinRate = &one
+	default:
+		return true, ""
+	}
+	l := th.list()[0]
+	return containsType(l.types, t), typeList(l.types)
+}
+
 // needsRows reports whether a threshold is a share of every row.
 func (t Thresholds) needsRows() bool {
 	return t.MaxInvalid != nil || t.MaxJudgeFailures != nil || t.MaxGenerationFailures != nil
