@@ -7,7 +7,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 FUZZTIME ?= 20s
 BENCHCOUNT ?= 6
 
-.PHONY: help generate check-generated vet test test-short lint fuzz bench bench-node demo build tools clean spec-drift
+.PHONY: help generate check-generated vet test test-short bench-smoke lint fuzz bench bench-node demo build tools clean spec-drift
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -27,8 +27,12 @@ check-generated: ## Fail if generated/ differs from what openapi.yaml and the co
 vet: ## go vet every package.
 	$(GO) vet ./...
 
-test: check-generated vet ## check-generated, go vet, and every test with the race detector.
+test: check-generated vet ## check-generated, go vet, every test with the race detector, and bench-smoke.
 	$(GO) test -race -count=1 ./...
+	$(MAKE) bench-smoke
+
+bench-smoke: ## One round of every benchmark at 1x through scripts/bench.sh; fails if a row of its report is missing (no timing judged).
+	GO=$(GO) ./scripts/bench.sh smoke
 
 test-short: ## Tests without the race detector (quick local loop).
 	$(GO) test -count=1 ./...

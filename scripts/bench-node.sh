@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side check of issue 7 (optional; not part of make test or make bench): the provider's
 # TypeScript SDK (npm package together-ai, pinned in scripts/bench-node/package.json) measured in
-# the same run as the Go floor (the hand-written net/http + encoding/json client of
-# wrappers/bench_test.go) and this module's wrappers client, on the same workloads, printed as
-# ratios wrappers/node and floor/node.
+# the same run as the two Go floors (hand-written net/http clients of wrappers/bench_test.go:
+# floor on encoding/json, floorv2 on json/v2, the limit the wrappers are held to) and this
+# module's wrappers client, on the same workloads, printed as ratios wrappers/node, floorv2/node
+# and floor/node.
 #
 #   ./scripts/bench-node.sh               (make bench-node)
 #
@@ -83,7 +84,7 @@ else
 	run_go() {
 		(
 			cd wrappers
-			for impl in floor wrappers; do
+			for impl in floor floorv2 wrappers; do
 				"$out/wrappers.test" -test.run='^$' -test.bench="^BenchmarkDecodeList\$/^impl=${impl}\$" \
 					-test.benchmem -test.benchtime="$benchtime" -test.count=1 -test.timeout=10m
 			done
@@ -152,7 +153,7 @@ function put(row, impl, v) { val[row, impl, round] = v; if (round > rounds) roun
 		if (bench == "RetrievePaired") {
 			mode = (p[2] == "mode=sequential") ? "seq" : "con"
 			impl = u; sub(/-.*/, "", impl)
-			if (impl != "floor" && impl != "wrappers") continue
+			if (impl != "floor" && impl != "floorv2" && impl != "wrappers") continue
 			if (u ~ /-req\/s$/) put(mode "rate", impl, v)
 			if (u ~ /-cpu-ns\/op$/) put(mode "cpu", impl, v / 1e3)
 		}
@@ -175,7 +176,7 @@ function ratio(row, impl,   a, n, r) {
 	return sprintf("%.2f (%.2f-%.2f)", median(a, n), lo, hi)
 }
 END {
-	label["list"] = "decode 1000-job list, ms/call (node: JSON.parse)"
+	label["list"] = "decode 1000-job list, ms (floor, node: all built)"
 	label["seqrate"] = "sequential retrieves, req/s"
 	label["seqcpu"] = "sequential, client CPU us/req"
 	label["conrate"] = "32 concurrent retrieves, req/s"
@@ -183,10 +184,10 @@ END {
 	label["peak"] = "peak RSS, list fetched 50x, MiB"
 	label["base"] = "  of which before 1st fetch, MiB"
 	split("list seqrate seqcpu conrate concpu peak base", rows, " ")
-	printf "%-50s %9s %9s %9s  %-19s %-19s\n", "work", "floor", "wrappers", "node", "wrappers/node", "floor/node"
+	printf "%-50s %9s %9s %9s %9s  %-19s %-19s %-19s\n", "work", "floor", "floorv2", "wrappers", "node", "wrappers/node", "floorv2/node", "floor/node"
 	for (k = 1; k <= 7; k++) {
 		row = rows[k]
-		printf "%-50s %9s %9s %9s  %-19s %-19s\n", label[row], cell(row, "floor"), cell(row, "wrappers"), cell(row, "node"), ratio(row, "wrappers"), ratio(row, "floor")
+		printf "%-50s %9s %9s %9s %9s  %-19s %-19s %-19s\n", label[row], cell(row, "floor"), cell(row, "floorv2"), cell(row, "wrappers"), cell(row, "node"), ratio(row, "wrappers"), ratio(row, "floorv2"), ratio(row, "floor")
 	}
 	printf "\n%d rounds; figures are medians of the rounds, ratios the median (lowest-highest) of the\n", rounds
 	print "per-round ratios. For req/s a ratio above 1 means faster than node; for ms, CPU and MiB below 1."

@@ -1,13 +1,15 @@
 package wrappers
 
-// Benchmarks for the performance targets (issue 7). Each benchmark has two sub-benchmarks, run side
-// by side on the same input in the same process: impl=floor, a hand-written client (net/http and
-// encoding/json into a minimal struct), and impl=wrappers, this package. scripts/bench.sh runs them
-// interleaved several times and prints the ratios wrappers/floor.
+// Benchmarks for the performance targets (issues 7 and 15). Each benchmark has three sub-benchmarks,
+// run side by side on the same input in the same process: impl=floor, a hand-written client
+// (net/http and encoding/json into a minimal struct: what a typical hand-written client does),
+// impl=floorv2, the same on the wrappers' own decoder, json/v2, doing the same work as the wrappers
+// (bench_floorv2_test.go: the limit), and impl=wrappers, this package. scripts/bench.sh runs them
+// interleaved several times and prints the ratios wrappers/floor and wrappers/floorv2.
 //
 // The servers of the end-to-end benchmarks run in a child process (this test binary re-executed,
 // see benchproc_test.go), so that the CPU time measured with getrusage in the benchmark's process
-// is the client's alone; both clients talk to the same server. The peak memory benchmark runs each
+// is the clients' alone; every client talks to the same server. The peak memory benchmark runs each
 // client in a child process of its own and reads its peak RSS (VmHWM) and peak heap.
 
 import (
@@ -25,6 +27,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Names of the sub-benchmarks.
@@ -123,26 +127,31 @@ func (f *floorClient) list(ctx context.Context) ([]floorJob, error) {
 	return jobs, f.get(ctx, "/evaluation", &jobs)
 }
 
-func newBenchClient(tb testing.TB, base string) *Client {
-	tb.Helper()
-	c, err := NewClient(WithAPIKey(benchKey), WithBaseURL(base))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
 // Sinks keep the compiler from dropping the work.
 var (
-	sinkFloorJob  *floorJob
-	sinkFloorJobs []floorJob
-	sinkJob       *Job
-	sinkJobs      []*Job
-	sinkCounts    map[string]int
+	sinkFloorJob    *floorJob
+	sinkFloorJobs   []floorJob
+	sinkFloorV2     *floorJobV2
+	sinkFloorV2s    []floorJobV2
+	sinkFloorV2Full []floorJobV2Eager
+	sinkJob         *Job
+	sinkJobs        []*Job
+	sinkCounts      map[string]int
 )
 
-// BenchmarkDecodeJob decodes the documented job (535 B as stored): the floor into its minimal struct, the
-// wrappers into the generated type and the job view, with label_counts decoded into counts.
+// floorLabelCounts decodes label_counts with encoding/json, as a hand-written client would.
+func floorLabelCounts(r *floorResults) (map[string]int, error) {
+	if r == nil || r.LabelCounts == "" {
+		return nil, nil
+	}
+	var counts map[string]int
+	return counts, json.Unmarshal([]byte(r.LabelCounts), &counts)
+}
+
+// BenchmarkDecodeJob decodes the documented job (535 B as stored), label_counts into counts on every
+// side: the encoding/json floor into its minimal struct, history and all; the json/v2 floor into
+// its minimal struct with the history left raw (the wrappers decode it on first use); the wrappers
+// into the generated type and the job view.
 func BenchmarkDecodeJob(b *testing.B) {
 	body, _ := benchBodies()
 	b.Run(implFloor, func(b *testing.B) {
@@ -153,7 +162,22 @@ func BenchmarkDecodeJob(b *testing.B) {
 			if err := json.Unmarshal(body, &j); err != nil {
 				b.Fatal(err)
 			}
+			var err error
+			if sinkCounts, err = floorLabelCounts(j.Results); err != nil {
+				b.Fatal(err)
+			}
 			sinkFloorJob = &j
+		}
+	})
+	b.Run(implFloorV2, func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			j, counts, err := floorV2Decode(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkFloorV2, sinkCounts = j, counts
 		}
 	})
 	b.Run(implWrappers, func(b *testing.B) {
@@ -172,19 +196,34 @@ func BenchmarkDecodeJob(b *testing.B) {
 	})
 }
 
+// decodeFloorV1List is the encoding/json floor's list: every history built.
+func decodeFloorV1List(b *testing.B, body []byte) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var jobs []floorJob
+		if err := json.Unmarshal(body, &jobs); err != nil {
+			b.Fatal(err)
+		}
+		sinkFloorJobs = jobs
+	}
+}
+
 // BenchmarkDecodeList decodes a list of 1000 jobs with 20 status updates each (about 3.3 MB). The
-// wrappers check every status history but decode one only when it is read (Job.StatusUpdates).
+// wrappers check every status history but decode one only when it is read (Job.StatusUpdates); the
+// json/v2 floor leaves them raw; the encoding/json floor builds them all.
 func BenchmarkDecodeList(b *testing.B) {
 	_, body := benchBodies()
-	b.Run(implFloor, func(b *testing.B) {
+	b.Run(implFloor, func(b *testing.B) { decodeFloorV1List(b, body) })
+	b.Run(implFloorV2, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			var jobs []floorJob
-			if err := json.Unmarshal(body, &jobs); err != nil {
+			var jobs []floorJobV2
+			if err := jsonv2.Unmarshal(body, &jobs); err != nil {
 				b.Fatal(err)
 			}
-			sinkFloorJobs = jobs
+			sinkFloorV2s = jobs
 		}
 	})
 	b.Run(implWrappers, func(b *testing.B) {
@@ -198,9 +237,25 @@ func BenchmarkDecodeList(b *testing.B) {
 			sinkJobs = jobs
 		}
 	})
-	// The same, with every job's status history read: what the floor (and node's JSON.parse)
-	// build eagerly. Not run by make bench, which compares the two rows above.
-	b.Run(implWrappers+"+histories", func(b *testing.B) {
+}
+
+// BenchmarkDecodeListHistories decodes the same list with every job's status history built on
+// every side: the wrappers read each job's StatusUpdates.
+func BenchmarkDecodeListHistories(b *testing.B) {
+	_, body := benchBodies()
+	b.Run(implFloor, func(b *testing.B) { decodeFloorV1List(b, body) })
+	b.Run(implFloorV2, func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var jobs []floorJobV2Eager
+			if err := jsonv2.Unmarshal(body, &jobs); err != nil {
+				b.Fatal(err)
+			}
+			sinkFloorV2Full = jobs
+		}
+	})
+	b.Run(implWrappers, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
@@ -230,38 +285,72 @@ func (t cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// benchImpls are the three clients of the retrieve benchmarks, in the order of their names.
+var benchImpls = []string{implFloor, implFloorV2, implWrappers}
+
+// retriever returns impl's retrieve of the documented job, label counts decoded, through hc (nil:
+// the client's own transport) against base.
+func retriever(tb testing.TB, impl, base string, hc *http.Client) func(context.Context) error {
+	tb.Helper()
+	switch impl {
+	case implFloor, implFloorV2:
+		fc := newFloorClient(base)
+		if hc != nil {
+			fc.hc = hc
+		}
+		if impl == implFloor {
+			return func(ctx context.Context) error {
+				j, err := fc.retrieve(ctx, benchJobID)
+				if err == nil {
+					sinkCounts, err = floorLabelCounts(j.Results)
+				}
+				sinkFloorJob = j
+				return err
+			}
+		}
+		return func(ctx context.Context) error {
+			j, counts, err := fc.retrieveV2(ctx, benchJobID)
+			sinkFloorV2, sinkCounts = j, counts
+			return err
+		}
+	default:
+		opts := []Option{WithAPIKey(benchKey), WithBaseURL(base)}
+		if hc != nil {
+			opts = append(opts, WithHTTPClient(hc))
+		}
+		c, err := NewClient(opts...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return func(ctx context.Context) error {
+			j, err := c.Retrieve(ctx, benchJobID)
+			if err == nil {
+				sinkCounts, err = j.LabelCounts()
+			}
+			sinkJob = j
+			return err
+		}
+	}
+}
+
 // BenchmarkRetrieveNoNetwork retrieves the documented job through a transport that answers at once:
-// the client-side work of one retrieve, without the noise of a network and a server. Both clients
-// have a one-minute attempt timeout, as in the other benchmarks.
+// the client-side work of one retrieve, without the noise of a network and a server. Every client
+// has a one-minute attempt timeout, as in the other benchmarks.
 func BenchmarkRetrieveNoNetwork(b *testing.B) {
 	body, _ := benchBodies()
 	const base = "http://127.0.0.1:9/v1"
 	hc := &http.Client{Transport: cannedTransport{body}, Timeout: time.Minute}
-	b.Run(implFloor, func(b *testing.B) {
-		fc := &floorClient{hc: hc, base: base}
-		b.ReportAllocs()
-		for b.Loop() {
-			j, err := fc.retrieve(context.Background(), benchJobID)
-			if err != nil {
-				b.Fatal(err)
+	for _, impl := range benchImpls {
+		b.Run(impl, func(b *testing.B) {
+			do := retriever(b, impl, base, hc)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := do(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 			}
-			sinkFloorJob = j
-		}
-	})
-	b.Run(implWrappers, func(b *testing.B) {
-		c, err := NewClient(WithAPIKey(benchKey), WithBaseURL(base), WithHTTPClient(hc))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			j, err := c.Retrieve(context.Background(), benchJobID)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sinkJob = j
-		}
-	})
+		})
+	}
 }
 
 // BenchmarkRetrieveSequential retrieves the documented job over loopback, one request at a time,
@@ -269,17 +358,9 @@ func BenchmarkRetrieveNoNetwork(b *testing.B) {
 // from getrusage) per request; req/s the rate.
 func BenchmarkRetrieveSequential(b *testing.B) {
 	base := benchServer(b)
-	for _, impl := range []string{implFloor, implWrappers} {
+	for _, impl := range benchImpls {
 		b.Run(impl, func(b *testing.B) {
-			var do func(context.Context) error
-			switch impl {
-			case implFloor:
-				fc := newFloorClient(base)
-				do = func(ctx context.Context) (err error) { sinkFloorJob, err = fc.retrieve(ctx, benchJobID); return err }
-			default:
-				c := newBenchClient(b, base)
-				do = func(ctx context.Context) (err error) { sinkJob, err = c.Retrieve(ctx, benchJobID); return err }
-			}
+			do := retriever(b, impl, base, nil)
 			ctx := context.Background()
 			if err := do(ctx); err != nil { // open the connection before timing
 				b.Fatal(err)
@@ -304,17 +385,9 @@ func BenchmarkRetrieveSequential(b *testing.B) {
 func BenchmarkRetrieveConcurrent(b *testing.B) {
 	const workers = 32
 	base := benchServer(b)
-	for _, impl := range []string{implFloor, implWrappers} {
+	for _, impl := range benchImpls {
 		b.Run(impl, func(b *testing.B) {
-			var do func(context.Context) error
-			switch impl {
-			case implFloor:
-				fc := newFloorClient(base)
-				do = func(ctx context.Context) error { _, err := fc.retrieve(ctx, benchJobID); return err }
-			default:
-				c := newBenchClient(b, base)
-				do = func(ctx context.Context) error { _, err := c.Retrieve(ctx, benchJobID); return err }
-			}
+			do := retriever(b, impl, base, nil)
 			var conns atomic.Int64
 			ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
 				GotConn: func(info httptrace.GotConnInfo) {
@@ -369,11 +442,12 @@ func reportRate(b *testing.B, start time.Time, cpu0 time.Duration) {
 	}
 }
 
-// BenchmarkRetrievePaired runs both clients in one benchmark, in alternating blocks (floor, wrappers,
-// wrappers, floor, ...) against the same server, so that both see the same state of a shared,
-// noisy machine: b.N requests each, one at a time (mode=sequential) or from 32 goroutines
-// (mode=concurrent). It reports each client's rate and CPU per request and the ratios
-// wrappers/floor, which scripts/bench.sh holds to the targets.
+// BenchmarkRetrievePaired runs the three clients in one benchmark, in alternating blocks (the order
+// rotates from one block to the next) against the same server, so that all see the same state of a
+// shared, noisy machine: b.N requests each, one at a time (mode=sequential) or from 32 goroutines
+// (mode=concurrent). It reports each client's rate and CPU per request (the process's CPU time over
+// the client's own blocks) and the ratios wrappers/floor and wrappers/floorv2, which
+// scripts/bench.sh holds to the targets.
 func BenchmarkRetrievePaired(b *testing.B) {
 	base := benchServer(b)
 	for _, mode := range []struct {
@@ -382,17 +456,16 @@ func BenchmarkRetrievePaired(b *testing.B) {
 		block   int // requests per worker and block
 	}{{"sequential", 1, 64}, {"concurrent", 32, 16}} {
 		b.Run("mode="+mode.name, func(b *testing.B) {
-			fc := newFloorClient(base)
-			c := newBenchClient(b, base)
-			clients := [2]func(context.Context) error{
-				func(ctx context.Context) error { _, err := fc.retrieve(ctx, benchJobID); return err },
-				func(ctx context.Context) error { _, err := c.Retrieve(ctx, benchJobID); return err },
+			const n = 3 // floor, floorv2, wrappers: the order of benchImpls
+			var clients [n]func(context.Context) error
+			for i, impl := range benchImpls {
+				clients[i] = retriever(b, impl, base, nil)
 			}
 			ctx := context.Background()
-			var wall, cpu [2]time.Duration
-			var done [2]int
-			run := func(impl, n int) {
-				per := (n + mode.workers - 1) / mode.workers
+			var wall, cpu [n]time.Duration
+			var done [n]int
+			run := func(impl, count int) {
+				per := (count + mode.workers - 1) / mode.workers
 				errs := make(chan error, mode.workers)
 				var wg sync.WaitGroup
 				cpu0, start := processCPU(), time.Now()
@@ -415,14 +488,15 @@ func BenchmarkRetrievePaired(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			// Open the connections of both before timing.
-			run(0, mode.workers)
-			run(1, mode.workers)
-			wall, cpu, done = [2]time.Duration{}, [2]time.Duration{}, [2]int{}
+			// Open the connections of all before timing.
+			for i := range n {
+				run(i, mode.workers)
+			}
+			wall, cpu, done = [n]time.Duration{}, [n]time.Duration{}, [n]int{}
 			b.ResetTimer()
-			for k := 0; done[0] < b.N || done[1] < b.N; k++ {
-				first := k % 2 // floor first in even blocks, wrappers first in odd ones
-				for _, impl := range []int{first, 1 - first} {
+			for k := 0; done[0] < b.N || done[1] < b.N || done[2] < b.N; k++ {
+				for i := range n {
+					impl := (k + i) % n // each client first in one block of three
 					run(impl, min(mode.block*mode.workers, max(b.N-done[impl], mode.workers)))
 				}
 			}
@@ -431,12 +505,16 @@ func BenchmarkRetrievePaired(b *testing.B) {
 			perReq := func(i int) float64 { return float64(cpu[i]) / float64(done[i]) }
 			b.ReportMetric(0, "ns/op")
 			b.ReportMetric(rate(0), "floor-req/s")
-			b.ReportMetric(rate(1), "wrappers-req/s")
-			b.ReportMetric(rate(1)/rate(0), "ratio-req/s")
-			if cpu[0] > 0 {
+			b.ReportMetric(rate(1), "floorv2-req/s")
+			b.ReportMetric(rate(2), "wrappers-req/s")
+			b.ReportMetric(rate(2)/rate(0), "ratio-req/s")
+			b.ReportMetric(rate(2)/rate(1), "ratiov2-req/s")
+			if cpu[0] > 0 && cpu[1] > 0 {
 				b.ReportMetric(perReq(0), "floor-cpu-ns/op")
-				b.ReportMetric(perReq(1), "wrappers-cpu-ns/op")
-				b.ReportMetric(perReq(1)/perReq(0), "ratio-cpu")
+				b.ReportMetric(perReq(1), "floorv2-cpu-ns/op")
+				b.ReportMetric(perReq(2), "wrappers-cpu-ns/op")
+				b.ReportMetric(perReq(2)/perReq(0), "ratio-cpu")
+				b.ReportMetric(perReq(2)/perReq(1), "ratiov2-cpu")
 			}
 		})
 	}
@@ -445,10 +523,10 @@ func BenchmarkRetrievePaired(b *testing.B) {
 // BenchmarkPeakMemoryList fetches the 1000-job list 50 times in a fresh child process per client
 // and reports the child's peak RSS (VmHWM), its peak heap (runtime/metrics sampled every 200 µs and
 // after each fetch) and its RSS before the first fetch (the test binary's own baseline, the same
-// for both clients).
+// for every client).
 func BenchmarkPeakMemoryList(b *testing.B) {
 	base := benchServer(b)
-	for _, impl := range []string{implFloor, implWrappers} {
+	for _, impl := range benchImpls {
 		b.Run(impl, func(b *testing.B) {
 			var sum peakResult
 			for i := 0; i < b.N; i++ {
@@ -477,6 +555,9 @@ func peakFetch(impl, base string) func(context.Context) (any, error) {
 	case implFloor:
 		fc := newFloorClient(base)
 		return func(ctx context.Context) (any, error) { return fc.list(ctx) }
+	case implFloorV2:
+		fc := newFloorClient(base)
+		return func(ctx context.Context) (any, error) { return fc.listV2(ctx) }
 	default:
 		c, err := NewClient(WithAPIKey(benchKey), WithBaseURL(base))
 		if err != nil {
