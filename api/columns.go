@@ -68,16 +68,11 @@ func (spec jobSpec) referencedColumns() []string {
 	return out
 }
 
-// columnProblem says why the service would fail a job on its input columns, or "" if it would not:
+// columnProblem says why the service would fail a job on the columns present in its input, or ""
+// if it would not:
 // every input column must be used (by a template, as a model column, or as image_data_urls), and
 // every column the job reads must exist. The wording is the service's.
-func columnProblem(spec jobSpec, rows []inputRow) string {
-	present := map[string]bool{}
-	for _, r := range rows {
-		for _, m := range r.members {
-			present[m.key] = true
-		}
-	}
+func columnProblem(spec jobSpec, present map[string]bool) string {
 	used := map[string]bool{imageColumn: true, judgeHookColumn: true}
 	referenced := spec.referencedColumns()
 	for _, c := range referenced {
@@ -100,11 +95,6 @@ func columnProblem(spec jobSpec, rows []inputRow) string {
 	}
 	if len(missing) > 0 {
 		return "Missing dataset column(s): " + strings.Join(missing, ", ")
-	}
-	for i, r := range rows {
-		if problem := rowProblem(spec, i+1, r); problem != "" {
-			return problem
-		}
 	}
 	return ""
 }

@@ -36,13 +36,17 @@
 // # Files
 //
 // POST /files/upload takes a multipart form (purpose, file_name, optional file_type, file) and
-// streams it into memory. A file with purpose `eval` must be JSONL: valid UTF-8, every line one
-// JSON object (a last newline is allowed), at least one line; otherwise 400 names the first bad
-// line. GET /files/{id} returns the metadata; GET /files/{id}/content streams the bytes as
-// `text/plain; charset=utf-8`. GET /files lists every stored file, uploads and result files alike,
-// newest first. DELETE /files/{id} removes a file ({"id": ..., "deleted": true}; 404 for an unknown
-// one); a job created on it keeps the data it was created with and ends as it would have, while a
-// new job naming it gets 400. A job's result_file_id may name a deleted file; its content is then 404.
+// streams the file into the store (memory by default), checked on the way; nothing is kept unless
+// the whole upload passes. The store holds at most [WithMaxStoreBytes] bytes of file contents
+// (1 GiB by default; uploads and result files together): an upload that would pass it gets 507.
+// A file with purpose `eval` must be JSONL: valid UTF-8, every line one JSON object of at most
+// 4 MiB (a last newline is allowed), at least one line; otherwise 400 names the first bad line.
+// GET /files/{id} returns the metadata; GET /files/{id}/content streams the bytes as
+// `text/plain; charset=utf-8`. GET /files lists the caller's files, uploads and result files
+// alike, newest first (at most 1000). DELETE /files/{id} removes a file ({"id": ..., "deleted":
+// true}; 404 for an unknown one); a job created on it keeps the data it was created with and ends
+// as it would have (the contents go once no unfinished job reads them), while a new job naming it
+// gets 400. A job's result_file_id may name a deleted file; its content is then 404.
 //
 // # Jobs
 //
@@ -51,15 +55,30 @@
 // between them; a compare job names both model_a and model_b; a model with model_source `external`
 // has an external_base_url. Each failure is a 400 naming the field. The answer is
 // {workflow_id, status: "pending"}. External API tokens are shown as "REDACTED" in the job's
-// parameters. Jobs and files are not kept apart by key: every key sees them all, and a job's
-// owner_id tells keys apart ("user-1", "user-2", ... in the order the keys were first seen).
+// parameters.
 //
-// A job's life follows from the [Clock] when it is read; no goroutine runs it, so it is
-// deterministic on a [FakeClock]. It is pending for the first phase duration after creation, then
-// queued, then running (see [WithPhaseDurations]), then it ends. `status_updates` holds one entry
-// per phase reached, stamped with the moment the phase began; `updated_at` is the last of them.
-// When a read first finds the job ended, its results are computed from the input file, once, and a
-// result file (purpose `eval-output`) is stored.
+// # Keys keep their data apart
+//
+// Every file and job belongs to the key that uploaded or created it; another key gets 404 for it
+// (existence is not revealed) and never sees it in a list, nor can it start a job on it. The server
+// keeps a SHA-256 of each key, never the key, and only for what a key stored; a job's owner_id is
+// "user-" and the first 16 hex digits of that hash.
+//
+// # Jobs run in the background
+//
+// A new job goes to a background runner, which judges at most [DefaultMaxJobsInFlight] jobs at once
+// and at most [DefaultMaxRowsInFlight] rows with the judge across them (see [WithRunnerLimits]);
+// within that, a job has its judge's num_workers rows in flight (by default 25 for serverless, 5 for
+// dedicated, 20 for external). Result rows are written in input order as they are judged, straight
+// into the store. Reads never do a job's work: they show what the runner recorded.
+//
+// A job's phases follow the [Clock]: pending for the first phase duration after creation, then
+// queued, then running (see [WithPhaseDurations]); a job whose running time has come while the
+// runner has no slot for it stays queued. It is shown ended once its running phase has passed and
+// the runner has ended it, whichever is later. `status_updates` holds one entry per phase reached,
+// stamped with the moment the phase began, and, while the job runs, a last "running" entry "Judged
+// N of M rows" stamped with the time of the read; `updated_at` is the last of them. On a
+// [FakeClock], call [Server.WaitIdle] before reading a job to see it as the runner left it.
 //
 // A job ends in:
 //   - `user_error`, with results {"error": "Unsupported dataset column(s): a, b"}, when the input has
@@ -74,7 +93,9 @@
 //     follow internal/jinja, the rules the client's pre-flight checks by.
 //   - `error`, with results {"error": "judge model fail/x is not available"}, when the judge model's
 //     name starts with "fail/": a way for clients to test failed jobs.
-//   - `completed` otherwise.
+//   - `error`, with results {"error": "4 of 10 rows failed (more than 30%); the first: ..."}, when
+//     more than 30% of the rows failed at the judge or at generation, as the service does.
+//   - `completed` otherwise, with a result file (purpose `eval-output`).
 //
 // GET /evaluation lists jobs newest first, in one `status` if asked, at most `limit` (10 by
 // default). GET /evaluation/{id}/status returns the status and results alone.

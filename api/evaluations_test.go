@@ -37,7 +37,7 @@ func TestEachFixtureRequestRunsToCompletion(t *testing.T) {
 			if j.CreatedAt == nil || !j.CreatedAt.Equal(e.clock.Now()) || j.UpdatedAt == nil || !j.UpdatedAt.Equal(*j.CreatedAt) {
 				t.Errorf("created_at %v updated_at %v, want %v", j.CreatedAt, j.UpdatedAt, e.clock.Now())
 			}
-			if j.OwnerID == nil || *j.OwnerID != "user-1" {
+			if j.OwnerID == nil || *j.OwnerID != wantOwnerID(testKey) {
 				t.Errorf("owner %v", j.OwnerID)
 			}
 			// The parameters come back as sent, except for external API tokens.

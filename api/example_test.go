@@ -75,17 +75,24 @@ func createClassify(baseURL, fileID string) string {
 }
 
 // The in-memory API as a fake in a test: start it on loopback and point any client at it. Here
-// jobs end at once, and the results come from the deterministic stand-in judge.
+// jobs end as soon as the background runner has judged them, and the results come from the
+// deterministic stand-in judge.
 func Example() {
-	srv := httptest.NewServer(api.NewHandler(api.WithPhaseDurations(0, 0, 0)))
+	s := api.New(api.WithPhaseDurations(0, 0, 0))
+	defer s.Close()
+	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	base := srv.URL + "/v1"
 
 	fileID := uploadJSONL(base, `{"prompt": "Is the sky blue?", "response": "Yes"}
 {"prompt": "What is 2 + 2?", "response": "4"}
 {"prompt": "Name a prime.", "response": "9"}
+{"prompt": "Capital of France?", "response": "Paris"}
 `)
 	id := createClassify(base, fileID)
+	if err := s.WaitIdle(context.Background()); err != nil { // a client would poll the status instead
+		log.Fatal(err)
+	}
 
 	_, b := call(http.MethodGet, base+"/evaluation/"+id+"/status", "", nil)
 	var st struct {
@@ -106,23 +113,28 @@ func Example() {
 		st.Results.PassPercentage, st.Results.InvalidLabelCount, st.Results.JudgeFailCount)
 	// Output:
 	// completed
-	// {"yes": 1, "no": 1}
-	// 50.0% pass, 0 invalid, 1 judge failures
+	// {"yes": 2, "no": 1}
+	// 66.7% pass, 0 invalid, 1 judge failures
 }
 
 // A job's life on a fake clock: it moves only when the clock does.
 func ExampleFakeClock() {
 	clock := api.NewFakeClock(time.Date(2025, 7, 23, 17, 10, 4, 0, time.UTC))
-	srv := httptest.NewServer(api.NewHandler(
+	s := api.New(
 		api.WithClock(clock),
 		api.WithPhaseDurations(time.Second, time.Second, 10*time.Second),
-	))
+	)
+	defer s.Close()
+	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	base := srv.URL + "/v1"
 	id := createClassify(base, uploadJSONL(base, `{"prompt": "Hi?", "response": "Hello"}`))
 
 	for _, step := range []time.Duration{0, time.Second, time.Second, 10 * time.Second} {
 		clock.Advance(step)
+		if err := s.WaitIdle(context.Background()); err != nil { // the runner has judged the rows
+			log.Fatal(err)
+		}
 		_, b := call(http.MethodGet, base+"/evaluation/"+id, "", nil)
 		var job struct {
 			Status    string    `json:"status"`

@@ -40,7 +40,7 @@ func TestListFilesNewestFirstWithResultFiles(t *testing.T) {
 	if got := e.listFiles(); len(got) != 0 {
 		t.Fatalf("a new server lists %v", got)
 	}
-	a := e.upload(rows(3, `{"prompt": "q%d", "response": "r"}`))
+	a := e.upload(rows(3, `{"prompt": "q%d", "response": "r", "__judge": "yes"}`))
 	b := e.uploadAs("fine-tune", "{\"x\": 1}\n")
 	job := e.finished(e.create(classifyReq(a.ID, []string{"yes", "no"}, []string{"yes"})))
 	result := *job.Results.ResultFileID

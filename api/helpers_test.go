@@ -3,6 +3,8 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +48,9 @@ type env struct {
 	clock *api.FakeClock
 	base  string // URL of the API, with its base path
 	spec  *contract.Validator
+	// noWait sends requests without first waiting for the background runner (tests of a judge
+	// that blocks).
+	noWait bool
 }
 
 // newEnv starts a server with response validation on. At the end of the test it fails if the server
@@ -63,6 +68,9 @@ func newEnv(t *testing.T, opts ...api.Option) *env {
 	e := &env{t: t, srv: srv, ts: ts, clock: clock, base: ts.URL + "/v1", spec: specValidator(t, "/v1")}
 	t.Cleanup(func() {
 		ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
 		for _, v := range srv.Violations() {
 			t.Errorf("the server answered against the spec: %v", v)
 		}
@@ -121,6 +129,14 @@ func (e *env) send(key, method, path string, body io.Reader, contentType string,
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	// What a request reads must not depend on how fast the background runner is.
+	if !e.noWait {
+		waitCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := e.srv.WaitIdle(waitCtx); err != nil {
+			e.t.Fatalf("the runner did not finish its jobs: %v", err)
+		}
 	}
 	resp, err := e.ts.Client().Do(req)
 	if err != nil {
@@ -367,4 +383,11 @@ func newServer(t *testing.T, srv *api.Server) *httptest.Server {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// wantOwnerID is the owner_id of a key's jobs: "user-" and the first 16 hex digits of the key's
+// SHA-256 (the server keeps the hash, never the key).
+func wantOwnerID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "user-" + hex.EncodeToString(sum[:])[:16]
 }

@@ -1,38 +1,12 @@
 package api
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"strings"
-	"sync"
+	"fmt"
 	"time"
 
 	"github.com/evalkit/together-evals/generated"
 )
-
-// job is an evaluation job. Everything but end is fixed at creation; end is computed once, when a
-// read first finds the job past its running phase.
-type job struct {
-	id      string
-	seq     int
-	owner   string
-	spec    jobSpec
-	params  json.RawMessage
-	input   *storedFile
-	created time.Time
-	// the moments the job becomes queued, running, and ends
-	queuedAt, runningAt, endsAt time.Time
-
-	once sync.Once
-	end  jobEnd
-}
-
-// jobEnd is how a job ended.
-type jobEnd struct {
-	status  generated.EvaluationStatus
-	results generated.EvaluationResults
-}
 
 // Status update messages, as the service writes them.
 const (
@@ -46,35 +20,59 @@ const (
 // failJudgePrefix makes a job end in `error`: a judge model named "fail/..." always fails.
 const failJudgePrefix = "fail/"
 
-func newJob(spec jobSpec, params json.RawMessage, input *storedFile, owner string, now time.Time, cfg config) *job {
+// newJobRecord is a new job, its phases laid out from now.
+func newJobRecord(spec jobSpec, request, params json.RawMessage, owner string, now time.Time, cfg config) jobRecord {
 	created := stamp(now)
-	j := &job{spec: spec, params: params, input: input, owner: owner, created: created}
+	j := jobRecord{request: request, params: params, typ: spec.typ, inputID: spec.inputID, owner: owner, created: created}
 	j.queuedAt = stamp(created.Add(cfg.pending))
 	j.runningAt = stamp(j.queuedAt.Add(cfg.queued))
 	j.endsAt = stamp(j.runningAt.Add(cfg.running))
 	return j
 }
 
-// view is the job as it stands at now: its status and history follow from the time elapsed since
-// it was created; once it has ended, its results.
-func (s *Server) view(j *job, now time.Time) generated.EvaluationJob {
+// msgProgress is the status update of a running job whose rows are being judged.
+const msgProgress = "Judged %d of %d rows"
+
+// view is the job as it stands at now. Its phases follow from the time elapsed since it was
+// created; it is shown ended once its running phase has passed on the clock and the runner has
+// recorded its end, whichever comes later. While it runs, a second "running" update, stamped with
+// the time of the read, says how many rows have been judged so far.
+func (s *Server) view(j jobRecord, now time.Time) generated.EvaluationJob {
 	status, updates := j.history(now)
 	var results *generated.EvaluationResults
-	if status == "" {
-		end := s.finish(j)
-		status = end.status
+	ended := j.state == jobEnded
+	if status == "" && ended && !now.Before(j.endedShown()) {
+		status = j.end.status
 		msg := msgCompleted
-		if end.results.Error != nil {
-			msg = msgFailed + *end.results.Error
+		if j.end.results.Error != nil {
+			msg = msgFailed + *j.end.results.Error
 		}
-		updates = append(updates, update(string(status), msg, j.endsAt))
-		results = &end.results
+		updates = append(updates, update(string(status), msg, j.endedShown()))
+		res := j.end.results
+		results = &res
+	} else if !ended && j.state == jobWaiting && (status == "" || status == generated.EvaluationStatusRunning) {
+		// Its time has come but the runner has not taken it yet: it waits for a free slot.
+		status = generated.EvaluationStatusQueued
+		updates = updates[:2]
+	} else if status == "" || status == generated.EvaluationStatusRunning {
+		status = generated.EvaluationStatusRunning
+		judged, total := j.end.judged, j.end.total
+		if !ended {
+			judged, total = 0, 0
+			if p, ok := s.runner.progressOf(j.id); ok {
+				judged, total = p.get()
+			}
+		}
+		if total > 0 {
+			// How far the runner has got, as of this read.
+			updates = append(updates, update(string(status), fmt.Sprintf(msgProgress, judged, total), later(j.runningAt, stamp(now))))
+		}
 	}
 	updated := *updates[len(updates)-1].Timestamp
-	owner, params := j.owner, j.params
+	owner, params := ownerID(j.owner), j.params
 	return generated.EvaluationJob{
 		WorkflowID:    j.id,
-		Type:          j.spec.typ,
+		Type:          j.typ,
 		OwnerID:       &owner,
 		Status:        status,
 		StatusUpdates: &updates,
@@ -85,9 +83,13 @@ func (s *Server) view(j *job, now time.Time) generated.EvaluationJob {
 	}
 }
 
-// history is the job's status at now and the updates that led to it. An empty status means the
-// job has ended: the caller finishes it.
-func (j *job) history(now time.Time) (generated.EvaluationStatus, []generated.StatusUpdate) {
+// endedShown is when an ended job is shown ended: at the end of its running phase, or when the
+// runner ended it if that was later.
+func (j jobRecord) endedShown() time.Time { return later(j.endsAt, j.end.at) }
+
+// history is the job's status at now by its phases, and the updates that led to it. An empty
+// status means its running phase has passed.
+func (j jobRecord) history(now time.Time) (generated.EvaluationStatus, []generated.StatusUpdate) {
 	updates := []generated.StatusUpdate{update(string(generated.EvaluationStatusPending), msgPending, j.created)}
 	if now.Before(j.queuedAt) {
 		return generated.EvaluationStatusPending, updates
@@ -105,48 +107,4 @@ func (j *job) history(now time.Time) (generated.EvaluationStatus, []generated.St
 
 func update(status, message string, at time.Time) generated.StatusUpdate {
 	return generated.StatusUpdate{Status: &status, Message: &message, Timestamp: &at}
-}
-
-// finish computes how the job ended, once: the stand-in judge goes over the input file, the result
-// file is stored, and the results are kept.
-func (s *Server) finish(j *job) jobEnd {
-	j.once.Do(func() { j.end = s.run(j) })
-	return j.end
-}
-
-func (s *Server) run(j *job) jobEnd {
-	failed := func(status generated.EvaluationStatus, msg string) jobEnd {
-		return jobEnd{status: status, results: generated.EvaluationResults{Error: &msg}}
-	}
-	if strings.HasPrefix(j.spec.judge.Model, failJudgePrefix) {
-		return failed(generated.EvaluationStatusError, "judge model "+j.spec.judge.Model+" is not available")
-	}
-	rows, err := parseRows(j.input.data)
-	if err != nil {
-		// Uploads are checked, so this is a bug; the job fails rather than the request.
-		return failed(generated.EvaluationStatusError, "cannot read the input file: "+err.Error())
-	}
-	if problem := columnProblem(j.spec, rows); problem != "" {
-		return failed(generated.EvaluationStatusUserError, problem)
-	}
-	t := newTally(j.spec)
-	var out bytes.Buffer
-	for _, row := range rows {
-		v := s.cfg.judge.judgeRow(context.Background(), j.spec, row)
-		t.add(v)
-		line, err := encodeRow(row.members, resultFields(j.spec, row, v))
-		if err != nil {
-			return failed(generated.EvaluationStatusError, "cannot write the result file: "+err.Error())
-		}
-		out.Write(line)
-		out.WriteByte('\n')
-	}
-	file := s.store.addFile(&storedFile{
-		name:     j.id + "-results.jsonl",
-		purpose:  generated.FilePurposeEvalOutput,
-		fileType: generated.FileTypeJsonl,
-		created:  j.endsAt,
-		data:     out.Bytes(),
-	})
-	return jobEnd{status: generated.EvaluationStatusCompleted, results: t.results(file.id)}
 }

@@ -40,6 +40,9 @@ func TestLifecycleOnAFakeClock(t *testing.T) {
 		{"running", "Job is running", created.Add(pendingFor + queuedFor)},
 		{"completed", "Job completed", created.Add(lifetime)},
 	}
+	// While it runs, a second update says how far the runner got (here: done, as the test waits
+	// for the runner before each read).
+	progress := step{"running", "Judged 10 of 10 rows", time.Time{}} // stamped with the read's time
 	checks := []struct {
 		advance time.Duration
 		status  generated.EvaluationStatus
@@ -49,8 +52,8 @@ func TestLifecycleOnAFakeClock(t *testing.T) {
 		{pendingFor - time.Microsecond, "pending", 1},
 		{time.Microsecond, "queued", 2},
 		{queuedFor - time.Microsecond, "queued", 2},
-		{time.Microsecond, "running", 3},
-		{runningFor - time.Microsecond, "running", 3},
+		{time.Microsecond, "running", 4},
+		{runningFor - time.Microsecond, "running", 4},
 		{time.Microsecond, "completed", 4},
 		{time.Hour, "completed", 4},
 	}
@@ -64,9 +67,14 @@ func TestLifecycleOnAFakeClock(t *testing.T) {
 		if len(got) != c.steps {
 			t.Fatalf("at %s: %d status updates, want %d", c.status, len(got), c.steps)
 		}
+		want := all[:c.steps]
+		if c.status == "running" {
+			progress.at = e.clock.Now()
+			want = append(all[:3:3], progress)
+		}
 		for i, s := range got {
-			if s.status != all[i].status || s.message != all[i].message || !s.at.Equal(all[i].at) {
-				t.Errorf("update %d: %+v, want %+v", i, s, all[i])
+			if s.status != want[i].status || s.message != want[i].message || !s.at.Equal(want[i].at) {
+				t.Errorf("update %d: %+v, want %+v", i, s, want[i])
 			}
 		}
 		if !j.CreatedAt.Equal(created) || !j.UpdatedAt.Equal(got[len(got)-1].at) {
@@ -163,7 +171,7 @@ func TestUnsupportedColumnsEndInUserError(t *testing.T) {
 		{"missing model column", `{"prompt": "p"}`, nil, "Missing dataset column(s): response"},
 		{"missing template column", `{"response": "r"}`, nil, "Missing dataset column(s): prompt"},
 		{
-			"templates of a generating model use columns", `{"prompt": "p", "context": "c", "info": {"question": "q"}}`,
+			"templates of a generating model use columns", `{"prompt": "p", "context": "c", "info": {"question": "q"}, "__judge": "yes"}`,
 			func(req map[string]any) { params(req)["model_to_evaluate"] = model }, "",
 		},
 		{

@@ -123,7 +123,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		case !s.keyAccepted(key):
 			unauthorized(w, "Invalid API key provided")
 		default:
-			next.ServeHTTP(w, r.WithContext(withOwner(r.Context(), s.store.owner(key))))
+			next.ServeHTTP(w, r.WithContext(withOwner(r.Context(), ownerOfKey(key))))
 		}
 	})
 }

@@ -16,6 +16,8 @@ const (
 	DefaultQueuedDuration  = 300 * time.Millisecond
 	DefaultRunningDuration = 1500 * time.Millisecond
 	DefaultMaxUploadBytes  = 512 << 20
+	// DefaultMaxStoreBytes bounds the file contents a server keeps (uploads and result files).
+	DefaultMaxStoreBytes = 1 << 30
 )
 
 // maxJSONBodyBytes bounds the JSON body of a create request. The operation declares no 413, so a
@@ -33,6 +35,9 @@ type config struct {
 	queued            time.Duration
 	running           time.Duration
 	maxUpload         int64
+	maxStore          int64
+	maxJobs           int
+	maxRows           int
 	validateResponses bool
 	control           bool
 	logger            *slog.Logger
@@ -48,6 +53,9 @@ func defaultConfig() config {
 		queued:            DefaultQueuedDuration,
 		running:           DefaultRunningDuration,
 		maxUpload:         DefaultMaxUploadBytes,
+		maxStore:          DefaultMaxStoreBytes,
+		maxJobs:           DefaultMaxJobsInFlight,
+		maxRows:           DefaultMaxRowsInFlight,
 		validateResponses: true,
 		logger:            slog.New(slog.DiscardHandler),
 		judge:             standInJudge{},
@@ -106,6 +114,34 @@ func WithMaxUploadBytes(n int64) Option {
 			n = DefaultMaxUploadBytes
 		}
 		c.maxUpload = n
+	}
+}
+
+// WithMaxStoreBytes bounds the file contents the server keeps, uploads and result files together
+// (in memory, or on disk with [Open]); an upload that would pass it gets 507, a job whose result
+// file would pass it ends in error. n <= 0 restores [DefaultMaxStoreBytes].
+func WithMaxStoreBytes(n int64) Option {
+	return func(c *config) {
+		if n <= 0 {
+			n = DefaultMaxStoreBytes
+		}
+		c.maxStore = n
+	}
+}
+
+// WithRunnerLimits bounds the background runner: at most jobs jobs are judged at once (the others
+// wait, queued), and at most rows rows are with the judge at once across them (a job's own
+// num_workers applies within that). Values below 1 restore [DefaultMaxJobsInFlight] and
+// [DefaultMaxRowsInFlight].
+func WithRunnerLimits(jobs, rows int) Option {
+	return func(c *config) {
+		if jobs < 1 {
+			jobs = DefaultMaxJobsInFlight
+		}
+		if rows < 1 {
+			rows = DefaultMaxRowsInFlight
+		}
+		c.maxJobs, c.maxRows = jobs, rows
 	}
 }
 

@@ -420,7 +420,8 @@ func TestForcedVerdicts(t *testing.T) {
 		wantCount(t, "failed_samples", j.Results.FailedSamples, 1)
 	})
 	t.Run("score without valid scores", func(t *testing.T) {
-		j := e.forced([]any{"invalid", "judge_fail"}, scoreReq("", 1, 10, 7))
+		// One failed row of four: under the 30% that fails a job.
+		j := e.forced([]any{"invalid", "invalid", "invalid", "judge_fail"}, scoreReq("", 1, 10, 7))
 		a := j.Results.AggregatedScores
 		if a.MeanScore != nil || a.StdScore != nil {
 			t.Errorf("mean %v std %v, want null", deref(a.MeanScore), deref(a.StdScore))

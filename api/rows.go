@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -22,47 +23,114 @@ type inputRow struct {
 	canon   []byte         // canonical JSON (sorted keys): what the stand-in judge hashes
 }
 
-// forEachLine calls fn with each line of a JSONL file (1-based numbers), without its line end.
-// A last empty line (the file ends with a newline) is not a line.
-func forEachLine(data []byte, fn func(n int, line []byte) error) error {
-	n := 0
-	for len(data) > 0 {
-		n++
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
+// maxRowBytes bounds one line of an evaluation input file: what a request or the runner holds of
+// a file at once.
+const maxRowBytes = 4 << 20
+
+// jsonlChecker checks an evaluation input file as it streams by (it is an io.Writer): valid UTF-8,
+// every line one JSON object, at least one line. A last empty line (the file ends with a newline) is
+// not a line. It holds at most one line, of at most maxRowBytes. The error names the first bad line.
+type jsonlChecker struct {
+	line []byte
+	n    int // lines checked
+	err  error
+}
+
+func (c *jsonlChecker) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	written := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		part := p
+		if i >= 0 {
+			part = p[:i]
 		}
-		if err := fn(n, bytes.TrimSuffix(line, []byte("\r"))); err != nil {
-			return err
+		if len(c.line)+len(part) > maxRowBytes {
+			c.err = fmt.Errorf("line %d: longer than the limit of %d bytes", c.n+1, maxRowBytes)
+			return 0, c.err
 		}
+		c.line = append(c.line, part...)
+		if i < 0 {
+			break
+		}
+		p = p[i+1:]
+		if err := c.check(); err != nil {
+			return 0, err
+		}
+	}
+	return written, nil
+}
+
+// check checks the line held and starts the next.
+func (c *jsonlChecker) check() error {
+	c.n++
+	line := bytes.TrimSuffix(c.line, []byte("\r"))
+	c.line = c.line[:0]
+	// The fast path: one JSON value that is an object. Only a bad line is parsed for the reason.
+	if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '{' && utf8.Valid(t) && json.Valid(t) {
+		return nil
+	}
+	if _, err := parseObject(line); err != nil {
+		c.err = fmt.Errorf("line %d: %w", c.n, err)
+		return c.err
 	}
 	return nil
 }
 
-// checkJSONL checks an evaluation input file: valid UTF-8, every line one JSON object, at least one
-// line. The error names the first bad line.
-func checkJSONL(data []byte) error {
-	rows := 0
-	err := forEachLine(data, func(n int, line []byte) error {
-		rows++
-		// The fast path: one JSON value that is an object. Only a bad line is parsed for the reason.
-		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '{' && utf8.Valid(t) && json.Valid(t) {
-			return nil
+// finish checks the last line, and that there was one.
+func (c *jsonlChecker) finish() error {
+	if c.err != nil {
+		return c.err
+	}
+	if len(c.line) > 0 {
+		if err := c.check(); err != nil {
+			return err
 		}
-		if _, err := parseObject(line); err != nil {
+	}
+	if c.n == 0 {
+		c.err = errors.New("the file has no rows")
+	}
+	return c.err
+}
+
+// scanRows reads an input file that passed the checks row by row (1-based numbers), holding one
+// line at a time.
+func scanRows(r io.Reader, fn func(n int, row inputRow) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	for n := 1; ; n++ {
+		line = line[:0]
+		for {
+			frag, err := br.ReadSlice('\n')
+			if len(line)+len(frag) > maxRowBytes+2 {
+				return fmt.Errorf("line %d: longer than the limit of %d bytes", n, maxRowBytes)
+			}
+			line = append(line, frag...)
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				if len(line) == 0 {
+					return nil
+				}
+				break
+			}
+			if err != nil {
+				return err
+			}
+			break
+		}
+		text := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		row, err := parseRow(text)
+		if err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		if err := fn(n, row); err != nil {
+			return err
+		}
 	}
-	if rows == 0 {
-		return errors.New("the file has no rows")
-	}
-	return nil
 }
 
 // parseObject reads one line that must hold exactly one JSON object.
@@ -118,28 +186,23 @@ func describeToken(tok json.Token) string {
 	}
 }
 
-// parseRows reads every row of an input file that passed checkJSONL.
-func parseRows(data []byte) ([]inputRow, error) {
-	var rows []inputRow
-	err := forEachLine(data, func(n int, line []byte) error {
-		members, err := parseObject(line)
-		if err != nil {
-			return fmt.Errorf("line %d: %w", n, err)
-		}
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.UseNumber()
-		var values map[string]any
-		if err := dec.Decode(&values); err != nil {
-			return fmt.Errorf("line %d: %w", n, err)
-		}
-		canon, err := json.Marshal(values)
-		if err != nil {
-			return fmt.Errorf("line %d: %w", n, err)
-		}
-		rows = append(rows, inputRow{members: members, values: values, canon: canon})
-		return nil
-	})
-	return rows, err
+// parseRow reads one row of an input file.
+func parseRow(line []byte) (inputRow, error) {
+	members, err := parseObject(line)
+	if err != nil {
+		return inputRow{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	var values map[string]any
+	if err := dec.Decode(&values); err != nil {
+		return inputRow{}, err
+	}
+	canon, err := json.Marshal(values)
+	if err != nil {
+		return inputRow{}, err
+	}
+	return inputRow{members: members, values: values, canon: canon}, nil
 }
 
 // encodeRow writes a result row: the input's fields as written (except those the result sets),

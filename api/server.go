@@ -15,7 +15,8 @@ import (
 type Server struct {
 	cfg       config
 	validator *contract.Validator
-	store     *store
+	store     store
+	runner    *runner
 	faults    *Faults
 	requests  map[string]*atomic.Int64 // per operation; the keys never change
 	mux       *http.ServeMux
@@ -44,7 +45,8 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		cfg:       cfg,
 		validator: v,
-		store:     newStore(),
+		store:     newMemStore(cfg.maxStore),
+		runner:    newRunner(cfg.maxJobs, cfg.maxRows),
 		faults:    newFaults(),
 		requests:  map[string]*atomic.Int64{},
 		mux:       http.NewServeMux(),
@@ -75,6 +77,15 @@ func New(opts ...Option) *Server {
 	}
 	s.handler = s.recoverPanics(h)
 	return s
+}
+
+// Close stops the background runner (the judge's calls in flight are cancelled) and closes the
+// store. A job that was being judged stays unfinished: a durable store ends it, with a reason that
+// says the server stopped, when it is next opened (see [Open]). Close does not stop an
+// http.Server that serves [Server.Handler]; shut that down first.
+func (s *Server) Close() error {
+	s.runner.stop()
+	return s.store.close()
 }
 
 // NewHandler is New(opts...).Handler(): the API, ready to serve, for when nothing else of the

@@ -1,157 +1,150 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
-	"slices"
-	"strconv"
-	"sync"
+	"encoding/json"
+	"errors"
+	"io"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/evalkit/together-evals/generated"
 )
 
-// store holds the server's files and jobs in memory. Files never change once stored and jobs change
-// only through their own sync.Once, so the lock guards the maps and nothing else.
-type store struct {
-	mu     sync.RWMutex
-	files  map[string]*storedFile
-	nfiles int // files ever stored: the next file's seq
-	jobs   map[string]*job
-	order  []*job // in creation order
-	owners map[string]string
+// store keeps a server's files and jobs: in memory ([newMemStore], the default) or in SQLite with
+// the file contents on disk ([openDiskStore], [Open]). Every read takes the owner (the hash of the
+// key that asks): another owner's files and jobs are not found, so existence is not revealed.
+// Implementations are safe for concurrent use.
+type store interface {
+	// newFile starts a file whose contents are then written to the returned writer; they count
+	// against the store's limit as they arrive (a write past it fails with errStoreFull). The file
+	// exists only once addFile commits it.
+	newFile(ctx context.Context) (fileWriter, error)
+	// addFile commits a file written through w under a new id and returns its metadata (id, size
+	// and digest filled in). w is closed either way.
+	addFile(ctx context.Context, w fileWriter, meta fileMeta) (fileMeta, error)
+	// file returns a file's metadata, or errNotFound.
+	file(ctx context.Context, owner, id string) (fileMeta, error)
+	// openFile opens a file's contents for reading, or returns errNotFound.
+	openFile(ctx context.Context, owner, id string) (io.ReadCloser, fileMeta, error)
+	// filesBefore lists at most n of the owner's files created before the one with sequence
+	// number before (0: from the newest), newest first.
+	filesBefore(ctx context.Context, owner string, before int64, n int) ([]fileMeta, error)
+	// deleteFile removes one of the owner's files, or returns errNotFound. The contents of a file
+	// that an unfinished job reads stay (readable through readInput, counted in usage) until no
+	// unfinished job reads them.
+	deleteFile(ctx context.Context, owner, id string) error
+	// readInput opens the contents of a job's input file, deleted or not.
+	readInput(ctx context.Context, id string) (io.ReadCloser, error)
+
+	// addJob stores a new job under a new id (and sequence number), both set in rec.
+	addJob(ctx context.Context, rec *jobRecord) error
+	// job returns one of the owner's jobs, or errNotFound.
+	job(ctx context.Context, owner, id string) (jobRecord, error)
+	// jobsBefore lists at most n of the owner's jobs created before the one with sequence number
+	// before (0: from the newest), newest first.
+	jobsBefore(ctx context.Context, owner string, before int64, n int) ([]jobRecord, error)
+	// startJob records that the runner has taken the job.
+	startJob(ctx context.Context, id string) error
+	// endJob records how a job ended and, for a completed job, commits its result file (w, meta)
+	// with it, at once: no job claims to be done without its result file.
+	endJob(ctx context.Context, id string, end jobEnd, w fileWriter, meta fileMeta) error
+	// unfinishedJobs lists the jobs that have not ended, oldest first: those the runner must take
+	// (again) when a store is opened.
+	unfinishedJobs(ctx context.Context) ([]jobRecord, error)
+
+	// usage says how many bytes of file contents the store holds, and its limit.
+	usage() (used, limit int64)
+	close() error
 }
 
-func newStore() *store {
-	return &store{files: map[string]*storedFile{}, jobs: map[string]*job{}, owners: map[string]string{}}
+// fileWriter receives a new file's contents. Abort drops them (and is a no-op after a commit).
+type fileWriter interface {
+	io.Writer
+	abort()
 }
 
-// storedFile is an uploaded or generated file. data is never modified after it is stored.
-type storedFile struct {
-	id  string
-	seq int // the order files were stored in
+// Errors of a store.
+var (
+	errNotFound  = errors.New("not found")
+	errStoreFull = errors.New("the store is full")
+)
 
+// fileMeta is what a store knows of a file besides its contents.
+type fileMeta struct {
+	id       string
+	seq      int64
+	owner    string
 	name     string
 	purpose  generated.FilePurpose
 	fileType generated.FileType
 	created  time.Time
-	data     []byte
+	size     int64
+	sha256   string // hex
 }
 
-func (f *storedFile) object() generated.FileObject {
+func (f fileMeta) object() generated.FileObject {
 	return generated.FileObject{
 		ID:        f.id,
 		Object:    generated.FileObjectObjectFile,
 		CreatedAt: f.created.Unix(),
 		Filename:  f.name,
-		Bytes:     int64(len(f.data)),
+		Bytes:     f.size,
 		Purpose:   f.purpose,
 		FileType:  f.fileType,
 		Processed: false,
 	}
 }
 
-// addFile stores f under a new id and returns it.
-func (s *store) addFile(f *storedFile) *storedFile {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for {
-		f.id = "file-" + uuid.NewString()
-		if _, taken := s.files[f.id]; !taken {
-			break
-		}
-	}
-	f.seq = s.nfiles
-	s.nfiles++
-	s.files[f.id] = f
-	return f
+// jobState is where a job stands with the runner.
+type jobState int
+
+const (
+	jobWaiting jobState = iota // created, not yet taken by the runner
+	jobStarted                 // the runner is judging its rows
+	jobEnded                   // it ended; end holds how
+)
+
+// jobRecord is a stored job. Everything but the runner's fields is fixed at creation.
+type jobRecord struct {
+	id      string
+	seq     int64
+	owner   string
+	request json.RawMessage // the create request as sent: the job's spec is decoded from it
+	params  json.RawMessage // the parameters shown (external tokens redacted)
+	typ     generated.EvaluationType
+	inputID string
+	created time.Time
+	// the moments the job becomes queued, running, and may end
+	queuedAt, runningAt, endsAt time.Time
+
+	state jobState
+	end   jobEnd // when ended
 }
 
-// listFiles returns every stored file, newest first.
-func (s *store) listFiles() []*storedFile {
-	s.mu.RLock()
-	out := make([]*storedFile, 0, len(s.files))
-	for _, f := range s.files {
-		out = append(out, f)
-	}
-	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b *storedFile) int { return cmp.Compare(b.seq, a.seq) })
-	return out
+// jobEnd is how a job ended.
+type jobEnd struct {
+	status  generated.EvaluationStatus
+	results generated.EvaluationResults
+	judged  int       // rows judged
+	total   int       // rows in the input
+	at      time.Time // when the runner ended the job (the clock's reading)
 }
 
-// deleteFile removes a file from the store and reports whether there was one. A job created on
-// the file keeps its own reference to it, so the job still reads the data it was created with.
-func (s *store) deleteFile(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.files[id]; !ok {
-		return false
-	}
-	delete(s.files, id)
-	return true
+// ownerOfKey is the owner of an API key: its SHA-256, in hex. Stores keep this hash, never the key.
+func ownerOfKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
 }
 
-func (s *store) file(id string) (*storedFile, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	f, ok := s.files[id]
-	return f, ok
-}
-
-// addJob stores j under a new id.
-func (s *store) addJob(j *job) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for {
-		j.id = "eval-" + randomHex(6)
-		if _, taken := s.jobs[j.id]; !taken {
-			break
-		}
+// ownerID is the owner_id a job shows: a short, stable name derived from the key's hash.
+func ownerID(owner string) string {
+	if len(owner) > 16 {
+		owner = owner[:16]
 	}
-	j.seq = len(s.order)
-	s.jobs[j.id] = j
-	s.order = append(s.order, j)
-}
-
-func (s *store) job(id string) (*job, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	j, ok := s.jobs[id]
-	return j, ok
-}
-
-// newestJobs returns every job, newest first.
-func (s *store) newestJobs() []*job {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]*job, len(s.order))
-	for i, j := range s.order {
-		out[len(out)-1-i] = j
-	}
-	return out
-}
-
-// owner returns the owner id of an API key: "user-1" for the first key seen, and so on. The key
-// itself is kept only as a map key, never shown.
-func (s *store) owner(key string) string {
-	s.mu.RLock()
-	id, ok := s.owners[key]
-	s.mu.RUnlock()
-	if ok {
-		return id
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if id, ok := s.owners[key]; ok {
-		return id
-	}
-	id = "user-" + strconv.Itoa(len(s.owners)+1)
-	s.owners[key] = id
-	return id
+	return "user-" + owner
 }
 
 type ownerKey struct{}

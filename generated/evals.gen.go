@@ -982,6 +982,11 @@ type NotFound = ErrorData
 // Example: {"error":{"code":null,"message":"parameters.labels: at least 2 labels are required","param":"parameters.labels","type":"invalid_request_error"}}
 type RateLimited = ErrorData
 
+// StoreFull The body of every error answer.
+//
+// Example: {"error":{"code":null,"message":"parameters.labels: at least 2 labels are required","param":"parameters.labels","type":"invalid_request_error"}}
+type StoreFull = ErrorData
+
 // TooLarge The body of every error answer.
 //
 // Example: {"error":{"code":null,"message":"parameters.labels: at least 2 labels are required","param":"parameters.labels","type":"invalid_request_error"}}
@@ -997,7 +1002,8 @@ type ListEvaluationsParams struct {
 	// Status Only jobs in this status.
 	Status *EvaluationStatus `form:"status,omitempty" json:"status,omitempty"`
 
-	// Limit The largest number of jobs to return.
+	// Limit The largest number of jobs to return. The provider's document sets no upper bound; this
+	// API accepts at most 1000 and answers 400 beyond it.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -2562,6 +2568,8 @@ type UploadFileResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON507 the response for an HTTP 507 `application/json` response
+	JSON507 *StoreFull
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UploadFileResponse429Headers
 }
@@ -2594,6 +2602,11 @@ func (r UploadFileResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UploadFileResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON507 returns the response for an HTTP 507 `application/json` response
+func (r UploadFileResponse) GetJSON507() *StoreFull {
+	return r.JSON507
 }
 
 // GetBody returns the raw response body bytes
@@ -3462,6 +3475,13 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest StoreFull
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON507 = &dest
+
 	}
 
 	switch {
@@ -4117,6 +4137,8 @@ type RateLimitedJSONResponse struct {
 	Headers RateLimitedResponseHeaders
 }
 
+type StoreFullJSONResponse ErrorData
+
 type TooLargeJSONResponse ErrorData
 
 type UnauthorizedJSONResponse ErrorData
@@ -4683,6 +4705,20 @@ func (response UploadFile500JSONResponse) VisitUploadFileResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile507JSONResponse struct{ StoreFullJSONResponse }
+
+func (response UploadFile507JSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(507)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5283,112 +5319,115 @@ func (sh *strictHandler) GetFileContent(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D1rk9s2kn8Fxbuq2FeURjN21lnNh61J1tmdnDf22ePa2rNcEkRCEjIkwADgyNop/fcrdIMkSIKS/Fxv",
-	"cl8Sj4RHo9/oB3QfJTIvpGDC6Gh6HxVU0ZwZpuCvp3c0K6nhUlz/2f6dMp0oXtgPoml0s2GE1SPIL3L5",
-	"jSY8JQ+40WSxlep2lcntnKeLh+MojridU1CzieJI0JxF04inURwp9mvJFUujqVEliyOdbFhO7XbsHc2L",
-	"zA6024zOLx49pixdRXGU03fPmFibTTS9+PYPcZRzUf19HkdmV9hJ2igu1tF+H0c/8owNHWHFMwaAfyyQ",
-	"diEAckTZKn1vKPd2F11IoRkg/3uavmS/lkwb+1cihWEC/kmLIuMJIP3sF23Pce/B85+KraJp9B9nDWHP",
-	"8Ft99lQpqf5MDcXt+rhQuCHhmuQ0W0mVs5RIRZaK0VtNKFFlxi7JAthkQSyGNDGARJalZLthipFbIbdi",
-	"HO3j6FoYpgTNYN8vdwrN1B1PGFlRnrEUIPlZmh9lKdIvA8TPkugy2ViRsNizjAFQvKSGPeM5N+wLAXIj",
-	"Jcmp2FWE1Zdk8ZIZtRtdrQxTC6LpTluyCWIkMWpH6JpyYSVhw2jq1IA3oy9Cr1giRart/C3lJrYHpoL8",
-	"9ebmBUmpYXatkLRcRAER2McW5GdUrdmXY5eyyCRNLc9ndmNFzIYK4OqKkWiSsMJooOFrQUuzkYr/84sR",
-	"ccPI1Ytrcst2IJhcay7WFs9CGnJHM6u67DS3mt3sar1WbE0NS18lUqFCaa+q7edTog01XBueaCJXeGiY",
-	"QNb8jgEj1CS7j3JGxRy+j6ZPxt/GUUG1nhdMJUwYamn23SSOtEmrQefji30ciTLL6NIugcqzULJgynAE",
-	"y1/UYxBYvzvTMYwo8yVTlho9ALwVLCw5fcfzMo+m55MJKGD8a3LC0t4xvEXPxxdH5+7rT+TyF5YYu9oP",
-	"GdWar3aNSfWUe5syPyhGDbPa1uoPs6EGiKEJo8mGKLklUjBLLUo0M/YfGV2yTHeI1TblXBSlmafU0LlV",
-	"R3OwcQGb9UuZIhpzmbLMHqFggvKzdWFGUuvR+cVkaU2b/XauZakSkGCm7pjKmNZW2nfasHxuWF5k1Niv",
-	"/yFLQhWzeoG9s6Sv/AapxuQnu6PVQWYDsmetEJpBQoXeMoUWplAyLwyIIB43mr6JdsxuKGT0tgLJyLlb",
-	"225crRQ5TmnPfNsQKnHkAZ5qsWcbjYeEuCLxi2ZGvcF9xIRlvDfNTm89ajWfhryXxvl4g9/GPlRvD3Db",
-	"ixbwfbXSLIP8VIFhOa/DTl8tA31qjmiTP3zsEC55WmlQNCgsJTDZmf/4oKd4yDP0cHqI/UCOfpBixdc+",
-	"SkKg4ncAKyxNko2UmmmyUjJvgdpGKDcsR519GN6ci2scelF/S5WiIF4Bqhw+2N/shOfqB5mVuaiV/knn",
-	"o4YkshSGUKtO7bxL1KJcV0p0gYMXgWN/0InPuyfuCDDSsqZP+zRxmN+CIg7o+BnuKCEcWN/cCTWMrJiz",
-	"4UnEz0ZmKbKCLE1RGvDkKtK02daTnSPo+EHmBVXsw4wd1bfWJ+XJBmDeyhoyrsmSGcMUWUlVm8Ov1+79",
-	"HQ5xwJy54/ypkQvq4XlO6x2X/sfLyDNciOmPslu4xBGz5fZpWy334ScyWj04TrNZOO1rM1kd2tes+yG0",
-	"blM25do6n/NCam7xMl9yqueJVIoliKcu2tDFAnkpKFdEioTFhOMlR6qUKefuk+93JGUrWmamdQECDGmy",
-	"lGaD462WmImEioRljR35RpNCsRVTTNjrt70JkgrK8Uz41FnRTDee81LKjFFQ7v+2Brem6Xtas5ro7zVv",
-	"wKq8h/koRUAdXxG8xFjMKrnVl2S7kRmLidnIcr0h3JCc7sjSsgaa1cX5ZDxpW8/3vWk1t98gnZcy3Vl4",
-	"2B1TO8LsYKdKO/LOmjBTyqKp3TeOcqY13Aw99TNGczsl1JCMUW3IReUzWE1SI9aprNDcRudxAVfwuQux",
-	"zBGKfU9sa+iOBwKYoTzr0RgXCBHTn9VD4d+tTd1aam2VFOsOzsKoetoK60KcYQXhsxojOKMipTRz+L46",
-	"fPfsuEuf2XKabLhgI8VoalmE2IGxiyMa+C96ahbqAT7ynLAK/v5GlltrpVQwWXQ1xIET9/ZxKLg/EEDF",
-	"eCg1BHTp0Ima7UP8dfS8lY3ug3HLBShHIEd7py6tTrTdFW6D7FfjDr25QWfvigi27eQMLsnCLrggKUt4",
-	"yirPz7PytCiynT1Eyu1iORf23gf2mhaFhdlyWHWBPnI577ukce3GHPaPQjNdfCg8DyJv/VmNcOzQe0eE",
-	"7v8/ePMpgjdSsOeraPrmtFBNiDqHZw4S9SQfOzDxbVCA3MmDwo2Itdc0ShIY39Hp2lBTaqtVmEitfMSR",
-	"l43rpdN62rqaHxZfqx65JjTb0p0mC7cHegDuslDt27osNMD0FFkLuuBlFvet03TDmcHDyszfKK7OeVil",
-	"/SSXAUyIjhbrWlUgSzqnJppGF5OLb0eTJ6OLRzfnT6bnk+nk8fi7R0++++67/43iSG4FU0iWWTmZPEoQ",
-	"dPh359I0vcccYZlhsnbNBFMAwnxFeTZP0KebxLVPAiLjfQ4KojvYG2SZ5n5m5WsWTcn5JCazSEj778k+",
-	"CkTbzycVQKiY4BgdtbSPG4a0kpExwxrsz8sipcby3Zt7zwH5CZnM8YyH7CgOsbfhOdOG5sURdO/f9pVG",
-	"HCEIJ1HrveTI54K+V8bw+mXFaUu1k+QOdx8GZiVVDjBb8EcWByHhahgsJFnwrcvb643cQiKQpjkX+mEb",
-	"llIzBYc9xTUpTr/EB5BAttxsYnu7sH5bW7b2g7s76Y2jd6O1HLkPf9FSjF/S7d8ca7Ul6KAr7ulqnOBx",
-	"8qlTX+H4fZ/dQ1hBFYcjyYZrI9UuJjJL0aVU2oSJVEcpD1ouWPY17B8NY7GO01be5WkHvXE+jC9LB3k+",
-	"s9euZEPF+nMw/VGL8umtiXOUTzUqz3jIQ25fQ3RsLV9N/HaI+r2sTM3zeG+rVagqhWgZ5RPV4sV7qMW3",
-	"JzJo2+bu+xzZDIBgSBiDlrjgTWrPamiSUEFK3fWU0O3MYKE3A97y/2yZOLP/eTT+dvTH7wM5In+Vez+J",
-	"cOKCHn4G7ngDuQRv48P89rJReV2XDgXB8ceULCyDLEgpDM8IN4SJVI8JBjPhUoshkkIxCAClzBphe6Gt",
-	"BPsb7S50M/HA3QfsyiShSu2IkMR+6QJ3XFn783A6EzMxqpOPU5eTcS7JIiaLjuNhPwq4OItLu4wrbFjQ",
-	"ugQC0/janwWfuFkxWWCl0FwD5TSu426FU7K4mm+5gOnf1/+64bigKPP2NJplU7IIumZ2fNcDs5+1PahF",
-	"TKhIyaK09mrRRA5mgpBMJjQjTKy5YCShWcbSitkhdaJYIZU1oIhcI2+Z0AiWq4ayJJoSKbIdWUAAYDG2",
-	"2IdwIJIW43JuwZzuCFWK3zEX67PwQsSPSOWYpRPZ/TfySw8XpiDZj2dPLLz7OPr+/YbfuF1OGtzj5WMz",
-	"e/U/+7gJQHat8q42yo5HHjS8ooFXOq7ga6HLwnFaSg3VzLgs4wP9cErYO6PoKV5iW+xOxsYAf504O8iD",
-	"7znXUx8nz+3z+IkT23LQJV+jNZXc2huTwlB2jDnvn149/5mgSSCaKU4zriFRAuEDd9cUDxaz6H42Qwmb",
-	"1TI2AymboZzNosXDS0JFtRrEALR0xXEs7aiBQ/LaZYwmaNNlkfuIpinkj2j2oiWdvSxCx/y9PXoP8FT3",
-	"ybQI1JsNkQPiXvXIKqGCiTZXjICUasnW+ccVrXWV3uG8WcHUSMmts9Gn5M2OinRZReAPofPG2qXXSIf9",
-	"Qcfl1UAo6u9gFWkVjOKCcKNJxldsTBZ1lMEaKzRylUllal59YK0qUzkXNLtsfTUTOaNCd5WixD0wxfgA",
-	"ChAQT1YmykGN+NDJRSc0Fke/lqyEQEjjg/vhkSo63wDWz71XY3tU6CJwOKB41b50UpHGkB62vt+Gauv/",
-	"sTSGkztPruNC/0biUT2n/l8RJei49yddJW+OJ4HqsX6M1rvoYRYjHqjxGKxMxLaKPzOLwGEGg/QjJSkM",
-	"I4rl8q5z4bczkAhOqQxQrVMFUc0JqIY6GQFlTluq3fbtfVsazK9AGNCbbo12w8gBXXk4eAAxg+oQIRJb",
-	"5IavuK+MVA6OQxGC+yiFnPqbe1jrpjGEWRRHL5RMmNYWGFeLsdxBYOpi8vi7uBVbOH/y7aOLP07+MHkc",
-	"wyldY4zTc+NqxRDZ4upA+I2V2VIVUlfBFsx/dCjrKgFOChrYkz2vcXbwtgzrDmHarRFKHTfY7qD3K8Zq",
-	"F6cNqMfRWYXyvLMckrGqRshai2TDklu8fqLsgZ1cccFGprRGrn2RGCwCckjrbnttNNH8n8zaexjSWg1R",
-	"XMcHuTB/eBy1/ae6ZMOwNTpMJ8XoazWCvAClU68Ff0c0Nr+0PTifrl1g+gA0pB+s4uQGNq+rnLbcbNq6",
-	"p8s0PU09pNM+UJc1DNiTF5cWtCu0coLAqG+7mwTLKypePs6qL9zQoHKt8wEejT18V1zWbBg3YuJz/5DK",
-	"eNHAGTR5wDVck5VUl366sClSw4DLwn7XwRUKjIUD5Bn/N8LbSvUXVsXW35V5TpU100tqks3IOWPgH+In",
-	"tOBtArilg2a9cSuggsVTcYNMhMze8jH0XRTXEwuqfi2ZacMwyLEWiNfA8T9KlQeLh8rM8IIqV82M4tFR",
-	"0cBj4ENiCYJ1HWfRNTr3+nZHllnJ/jSLrGNZ1RvgmH9Yn3PvGGY+oJzhO9M2AcdUMYJ0QBhrzVZrjyUX",
-	"SNp+BKUB7sCKdsBhhXGkHtI75+n24xPIcSOZzUHjWpX0pNKvyBxODGBk05W0DhSR5/TdHKOn0fTb84v4",
-	"y3WzxJEdaUW3VCyaTvp1hO+wqXZOC44whs8KX2ERriCLatairtRlIi0k76RXI307qoaOcPEAO9QgLKlm",
-	"81JlYQieF0xcXY/gWmH4MmPEjievXz6Dyu0+VG1QNsYUenp2Rgs+RrSPE5mf3Z2HQPIJFqa8Ni4e7vW9",
-	"5HRHKkUJobMuJyDtKw/iPGTAHWcEk4y4iR0QlMIBZjrSatLitROKhl/hUBfx2kp1G0zL/yBFUirFhKm7",
-	"haEpuDpHTOQdU4pDQYbZNOdyJqKNt2NY60nFIP6+0QQHuyqyS7K4v4dU1H6/IEVGE7aRGdSko7cE5hWD",
-	"L23P7JjgHUF8Sy4Pgmv3Ayw1M3oF0lWM7yLooXqtpL2EX0CndLgipBvb9eNhn4XXOVOWTgnjtY9/ajMR",
-	"zRSj6a5pKpoJ17uDfeG+AvbvDqoUkEOsO1zxNtuJKHsFgSeW+TU9UscK9AA9raK81ich96M5SqVCTuuj",
-	"quo5PYtwf4+8vd9H8bDt6SaOP9jukA3LilWZEao114aiEWjbnfGTT255KoXxdVkegOojLE+XmCF4Ss3U",
-	"x6uvFpd8nAWUn9PsDRu8AAd/dcYOtmwZO24+p5GrsNUycgN2a0Bw39tSHbdQ4ycfa6M8fmxDFDJfHSE6",
-	"1Z69qhkjnB5CHc01GBoX/nV305auTFnKE3dZrjRD+57aGt5DuAfMjzyr30mprs4061+cKwOCRwTzuKBZ",
-	"Ow6A8z4ppAP16x/wCAXFShuyZGbLIKXpeARybZQ47vl6u3NfWu1nJd4JlWC6fgSl7mJYKZmTc6sbzifj",
-	"Ss1Wr5tgdrb+87Q2BrNRTFuVH02fNCFrXOMjuniBsId7eHGPNrO41M+n6N/tQnBS9y7y0FfWu1tzxgey",
-	"QYjOv5FnJbxzh6Dd8PWGaYNk7RU29MoVPLQF33GQ24HFQmt9mnclPLIFckHArdTAZWYp7yyXcA21HExf",
-	"Em5IxpmuVeKiPp8rQKix126YfXLMplbtvQ2+fEr0IH+PPuBWVXjvxM8FczXaKK1+rUDvbajP3bvRfzhq",
-	"oN0T7rIbWhRMdGvLD8F2tLZlqC8KPCqsn6hqRiDLbdXFAyEtU8Cbb5WHCQ/kuRms22ZxoE3Kw1QwVcWH",
-	"Tv3xFfWhKh2vimf4GqhrrkF3J6FZpu19KI2JLnN4X/DORRnwu+1GalbfEVslrflMPMCYmpWmqtxErF0N",
-	"7MMxeWU9+iUWNLaKZbcOQbiHYjRzky4xTLGR2m5SBSRSyTQ0AacyKXO7KDcx0ZIkGbdKhBjrH9kFqSay",
-	"wAK1XiGsKy/hUtQ3s/PHk9jlIprPLiZWOUpDs+azR48ngTbq3no9xCPS6+xPW20+nhzLh3ZAG1i+qh+D",
-	"wYEuHTzR4Z3a5w0wEFeWQ6CO0W5WcYRuWIJ3dn107Hzd9ELrsHEAvx0w+xrUqgWWlIqb3StrV5BQS0YV",
-	"U1dlyKgvrtz7gaB3puR7GEuw+e/m+V+e3vz16cv51Yvr+X8//Qe2AS7qRxQhTw4TGhndGFPgu4FcrOTR",
-	"d1obPDoq3sg1ZvOvrsnVi2ssP6/T3s1wuAT4PRWlZtOZePbsbyOqR3SEkgk1w/jykqscip3ZlKp+qwV1",
-	"QRUoAwWAparPfOdmJmbixtrXRgg1ySkXhnLBUivnGwvrSipi3CFGFkA9JteGrGSWyW3dgHzHU+h023LF",
-	"XK5yJh5goz48ZBoT6yjruNLliUyZfkiWJey7VdwYJqwOwFAnFM8mBmNNL67xIUZqrGeAz0WS7cZu0Ypz",
-	"MpplOysvqXZdD36PRGVj4bIP71O5wl3wWMiDRa/abPHQ6UuvN2OtZFkgelzbgN+WERMutGE0xd0WEEld",
-	"wB9ZNqpUmdu5JjpTuwZKBCqnJtkwbdfPJbQoUAGlg5fVsTDv7j8q2+zn9fIjqNyuvBU1lFriVRNe/+BN",
-	"aQk8UKqN3Za9o4nJdoCp+l7hkOVaOOquhiKjXPR7G5bMNTHEZMkSWmrWiksDoQbaHmCHdqcKHvGUkmvy",
-	"YLiQ2lWMGm7AePvi+dSTvqsX11Ec3TGlUczPx5PxBEoz7A2o4NE0ejSejB+Be2g2oJfOkg01Z42acz3F",
-	"Z54fBHWcgYDAMw4xMmemQZLYsWY1Wbh60Os0mkYZ18Y7QKe3+U3f98x2qE3goSLu+53wTPOvJYOkuMvN",
-	"O+8sPvXJ1UD1ZfgtObW2h2rexUENJ4liplRiCBzw+VrQ1PEgexVqF3wfiCLu33behb6YTD7du7O9jsSB",
-	"92dD9N3H0WOEJbRFDfOZ95A1TDk/PqX1yK6ddPHH45P815X3cfTtKbC1X6gGa+7qaJDjuzxu5ZKu4REK",
-	"T2aghlGGSzWpshqo+15AZXuxGwBb4sAKiuA1n3jvPiRUKc5cds1/GOGyvn1ot6v/PAPolLZAon5+6t+B",
-	"nK7+Xqa7z8Bk7edh9m13zF669l+E1zuPbAyzfLsx/7fO74iWPq8O8XzbcJyBTzequmCdDTlkASD+cpoZ",
-	"cD2OEIVDUwCRvCHd24r2nWoQ+jH8L6V7m27mAVZEdxmc1N+J2jVNF3fv2uFauU9ky3ue7gedmuYlAKuC",
-	"K88/7j3B4L9GdVqHTJvx18y01GyH40PIaoactX6G48v5AwcU4/jDWWry+Pik+tca/lU8+BdmPlgPWoY7",
-	"a0KFQb67Ihlfb0xl0uFROpllXKwvMUiFJt51y7f4T6qKLY+w2avKH/76ma3TpDbMd61GtUbcfofMGMTE",
-	"IQ6FevMTbndeu4smDwLOqK7jQ17bqK4uRg/bt4R4JqgmOTM0pYZCLzm6qY6D7DR7fecQk8XWBrL4y9Mb",
-	"ggCjNLnBQSfW+hQ/wtk+I6vWvVgDrAmwjv8N7ezKYa5iG/zb45gz5ADIRQdvOFijr12/w8FGBwzwAYld",
-	"YbfX+9CmKu76I3aIDF9K6haAs5VU+ajqHDudqF6HwRe+jviNawM/Y+Q3nn1Jr+/80fFJ9c/0/KvYFynn",
-	"2O4gB1ceIDZb9jkYO1g1xOZqjE8hmcvonSvqtGoGFB/0gKf165aPJ4+rawkTRIoxuaorZmbCf9MM+sfJ",
-	"LWMF6rqqjBoUo2vx8t8/uyS0fm8xoUJIU3WDhdQgHs4JzPtZfPfjaJ/V1gc6hQ+o0nbL7m/buiNWhvk4",
-	"Dl+l18x81cQ+rNpcX1LlF/wuPLjuoY/qrDOPGIO3V79nLGB8G+ewa4eDtwdLuR/crp+Pswx7Z87+q81P",
-	"rXdjPrxX71jH3EF2xMY74v+EYKXmFwAzJJEWl4SKHbEfYOCW6zp1E1fpwZmgJNlQpZnxUlOuBUIxoguW",
-	"8BVPcIW62gB+ZxF+h4kzAXr+dyQYSc14PbnwsuzAin5+/c1by3JY0RcKIHr5syiOoGWgVeBfZY7HlJ/d",
-	"neMTsbh/75LUznR3UgPjJv7oXb7CSaUB4Ww91uEviIgIryXdU3D9mpec3jKN70QjxMB/3bKZqb1c9hom",
-	"ZiLBX0+qUoWQUufIptB06zIYnZTk1NVq1C/UaSiSMRUMVsyoZjPx+uWz2AP56sV1IwZATKi4QY/L7ltX",
-	"tGAitUoXo6SQgia3dM1m4kE9DnKdD/G26ZEKCgasj1ErP5c1r9e3zpcsTe1oORrY5aL92/3/BQAA//8=",
+	"7D1rcxu5kX8FNXdVK1+NKEr2xhvqQ0rr2In2nLXPliuVM10kONMksZoBZgGMaEbF/36Fbsx7hqSfcXbv",
+	"y65F4tHoN/oB3geRSjMlQVoTTO6DjGueggWNfz2940nOrVDy+s/u7xhMpEXmPggmwc0aGJQj2C9q8Z1h",
+	"ImYnwho23yh9u0zUZibi+YNREAbCzcm4XQdhIHkKwSQQcRAGGn7NhYY4mFidQxiYaA0pd9vBe55miRvo",
+	"tjk9v3j4iEO8DMIg5e+fg1zZdTC5+P4PYZAKWfx9HgZ2m7lJxmohV8FuFwbPRAJDR1iKBBDwTwXSLYRA",
+	"nnJYxh8M5c7tYjIlDSDyf+TxK/g1B2PdX5GSFiT+k2dZIiJE+tkvxp3jvgbPf2pYBpPgP84qwp7Rt+bs",
+	"qdZK/5lbTtt1caFpQyYMS3myVDqFmCnNFhr4rWGc6TyBSzZHNpkzhyHDLCIRkpht1qCB3Uq1kaNgFwbX",
+	"0oKWPMF9v94pDOg7EQFbcpFAjJD8rOwzlcv46wDxs2Imj9ZOJBz2HGMgFK+4heciFRa+EiA3SrGUy21B",
+	"WHPJ5q/A6u3p1dKCnjPDt8aRTTKrmNVbxldcSCcJa+CxVwO1GV0Reg2RkrFx8zdc2NAdmEv215ublyzm",
+	"FtxafdJyEfSIwC4MXlul4VmeJF+XX0CzNTdMKqaVSlkCS+uOZBw0nsMTYCecJSriiZ/ynWGRkkuxyjXE",
+	"LHGUfXDJYkjAwlS6Gcaho8QrS7gFPZpKxww3Sj3negVf75x5ligeO+FO3Maa2TWXeLhCYngUQWYNMusb",
+	"yXO7Vlr886tx6xrY1ctrdgtb1EDCGCFXDoNSWXbHE6ej3TS/mtvsarXSsOIW4teR0qQ5m6sa9/mEGcut",
+	"MFZEhqklHRonsJW4A+T4kjfvgxS4nOH3weTx6PswyLgxswx0BNJyR7MfxmFgbFwMOh9d7MJA5knCF24J",
+	"shKZVhloKwis+qI1ScD12zO9ZMg8XYB21OgAUFvBwZLy9yLN02ByPh6jpaG/xkcsXTtGbdHz0cXBubvy",
+	"E7X4BSLrVnuScGPEclv5DjUr1qTMEw3cgjMrTlHaNbdIDMOAR2um1YYpCY5anBmw7h8JX0BiWsRq+ixC",
+	"ZrmdxdzymRPAGRrzHuP8Sx4TGlMVQ+KOkIHk4myV2VNlzOn5xXjhbLj7dmZUriNUVSj3CRjj1NrWWEhn",
+	"FtLMCXYwCf6hcsY1OAUI7x3pCwdJ6RH7ye3olK1do+w5c0v2nnFpNqDJlGZapZlFEaTjBpO3wRbchlIF",
+	"7wqQrJr5td3GxUqB55TmzHcVoSJPHuSpBns20bhPiAsSv6xmlBvcByAd472tdnpXo1b1aZ+bVnlZb+nb",
+	"sA7Vuz3c9rIBfFetVMsQPxVgOM5rsdM3y0CfmyOa5O8/dh8uRVxoUDIoEDOc7P2ccK9LvM8FruF0H/uh",
+	"HD1Bu1tHSR+o9B3CikuzaK2UAcOWWqUNUJsIFRZS0tn74U2FvKahF+W3XGuO4tVDlf0H+5ub8EI/UUme",
+	"ylLpH3U+blmkcmkZd+rUzbskLSpMoUTnNHjec+yPOvF5+8QtASZalvRpnibs57deEUd0/IyXsT4cuEuI",
+	"F2ocWTBnxZOEn7VKYmIFldsst+iyFqRpsm1Ndg6g44lKM67h44wdN7fO+RbRGmHeqBIyYdgCrAXNlkqX",
+	"5vDbtXt/x0PsMWf+OH+q5ILX8Dzj5Y6L+seLoGa4CNOfZLdoiQNmy+/TtFr+w89ktDpwHGezaNq3ZrJa",
+	"tC9Z92No3aRsLIxzPmeZMsLhZbYQ3MwipTVEhKc22sjFQnnJuNBMyQhCJuiSo3QM2rv77Mcti2HJ88Q2",
+	"LkCIIcMWyq5pvNMSUxlxGUFS2ZHvDMs0LEGDjABllLMCSne9q1FnyRNTec4LpRLgqNz/bQ1uSdMPtGYl",
+	"0T9o3oBV+QDzkcsedXzF6BLjMKvVxlyyzVolEDK7VvlqzYRlKd+yhWMNMqvz8/Fo3LSeH3rTqm6/vXRe",
+	"qHjr4IE70FsGbrBXpS15hyqeFkMwcfuGQQrG4M2wpn5GZG4njFuWADeWXRQ+g9MkJWK9yuqbW+k8IfEK",
+	"PvOxpBlBseuIbQnd4UAAWC6SDo1pgT5i1md1UPh3Z1M3jlobreSqhbN+VD1txK8xzrDEOGGJEZpRkFLZ",
+	"GX5fHL59dtqly2wpj9ZCwqkGHjsWYW5g6AOmFv9LnpqDeoCPak5YAX93I8etpVLKQGVtDbHnxJ19PAru",
+	"90SKKfDLLUNdOnSiavs+/jp43sJGd8G4FRKVI5KjuVObVkfa7gK3vexX4o68uUFn74pJ2LSSI5ds7hac",
+	"sxgiEUPh+dWsPM+yZOsOEQu3WCqku/ehveZZ5mB2HFZcoA9czrsuaVi6Mfv9o76ZPj7UPw8jb91ZlXBs",
+	"yXsnhO7+P3jzOYI3SsKLZTB5e1yopo86+2cOEvUoH7tn4rteAfIn7xVuQqy7pnEW4fiWTjeW29w4rQIy",
+	"dvIRBrW0Yydv2NHWxfx+8XXqURjGkw3fGjb3e5AH4C8Lxb6Ny0IFTEeRNaDrvczSvmU+cjgFul+Z1TcK",
+	"i3PuV2k/qUUPJmRLi7WtKpIlnnEbTIKL8cX3p+PHpxcPb84fT87Hk/Gj0Q8PH//www//G4SB2kjQRJZp",
+	"Ph4/jAh0/Hfr0jS5p2RonlBWegUSNIIwW3KRzCLy6cZh6ZOgyNQ+RwXRHlwb5JjmfurkaxpM2Pk4ZNNA",
+	"Kvfv8S7oibafjwuASDHhMVpqaRdWDOkkIwELFfZneRZz6/ju7X3NAfmJmMzzTA3ZQdjH3lakYCxPswPo",
+	"3r3rKo0wIBCOotYHyVGdC7peGdD1y4nThhsvyS3u3g/MUukUYXbgnzoc9AlXxWB9koXf+gIFs1YbzHjy",
+	"OBXSPGjCkhvQeNhjXJPs+Et8DxLYRth16G4Xzm9rytZucHcvvWHw/nSlTv2HvxglR6/45m+etZoStNcV",
+	"r+lqmlDj5GOnvqbxuy6792GFVByNZGthrNLbkKkkJpdSG9tPpDJKuddy4bJvcP9gGItlnLbwLo876I33",
+	"YeqytJfnE3ftitZcrr4E0x+0KJ/fmnhH+Vij8lz0ecjNa4gJneUrid8MUX+QlSl5nu5tpQrVuZQNo3yk",
+	"Wrz4ALX47kgGbdrcXZcjqwEYDOnHoCMuepOmZjUMi7hkuWl7SuR2JrjQ2wFv+X82IM/cfx6Ovj/94489",
+	"OaL6Kvf1JMKRC9bwM3DHG8gl1Dbez2+vKpXXdulIEDx/TNjcMcic5dKKhAnLQMZmxCiYiZdaCpFkGjAA",
+	"FIMzwu5CWwj2d8Zf6KbyxN8H3Mos4lpvmVTMfekDd0I7+/NgMpVTeVomHyc+J+NdknnI5i3Hw33U4+LM",
+	"L90yvrBhzssSCErjm/os/MTPCtmcSqJmBilnaB1/K5yw+dVsIyRO/7H8142gBWWeNqfxJJmwea9r5sa3",
+	"PTD3WdODmoeMy5jNc2ev5lXkYCqZr7IBuRISWMSTBOKC2TF1oiFT2hlQQq5VtyANgeXLvhyJJkzJZMvm",
+	"GACYjxz2MRxIpKW4nF8w5VvGtRZ34GN9Dl6M+DGlPbO0Irv/Rn7p/sIUIvvh7ImDdxcGP37Y8Bu/y1GD",
+	"O7x8aGan/mcXVgHItlXelkbZ88hJxSsGeaXlCr6RJs88p8XccgPWZxlPzIMJg/dW82O8xKbYHY2NAf46",
+	"cnYvD37g3Jr6OHpul8ePnNiUgzb5Kq2p1cbdmDSFskPKef/0+sXPjEwCM6AFT4TBRAmGD/xdU57Mp8H9",
+	"dEoSNi1lbIpSNiU5mwbzB5eMy2I1jAEY5YvjIG6pgX3y2maMKmjTZpH7gMcx5o948rIhnZ0sQsv8vTt4",
+	"D6ip7qNp0VNvNkQOjHuVI4uECiXafDECUaohW+efVrTWVnr782YZ6FOtNt5GH5M3OyjSeRGB34fOG2eX",
+	"3hAddnsdl9cDoai/o1XkRTBKSCasYYlYwojNyyiDM1Zk5AqTCnpWfOCsKuhUSJ5cNr6ayhS4NG2lqGgP",
+	"SjGeYAEC4cnJRD6oER94uWiFxsLg1xxyDIRUPng9PFJE5yvAurn3YmyHCm0EDgcUr5qXTi7jENPDzvdb",
+	"c+P8P4hDPLn35Fou9G8kHtVx6v8VUYKWe3/UVfLmcBKoHFuP0dYuepTFCAdqPAYrE6l/5M9Y1j3MYJh+",
+	"5L76m2lI1V3rwu9mEBG8UhmgWqsKopjToxrKZASWOW248ds3921osHoFwoDe9Gs0O2P26Mr9wQOMGRSH",
+	"6COxQ27/FRd7AQiOfRGC+yDGnPrbe1zrpjKESRAGL7WKwBgHjK/FWGwxMHUxfvRD2IgtnD/+/uHFH8d/",
+	"GD8K8ZS+A8jruVGxYh/ZwuJA9I2T2VxnyhTBFsp/tCjrKwGOChq4k70ocbb3tozrDmHar9GXOq6w3ULv",
+	"N4zVNk4rUA+jswjl1c6yT8aKGiFnLaI1RLd0/fSdIUts9JFwanNn5JoXicEiII+09rbX1jAj/gnO3uOQ",
+	"xmqE4jI+KKT9w6Og6T+VJRsWVuQwHRWjL9UI8QKWTr2R4j0z1OXT9ODqdG0D0wWgIv1gFaewuHlZ5bQR",
+	"dt3UPW2m6WjqIZ32kbqsYsCOvPi0oFuhkRNERn3X3qS3vKLg5cOs+tIP7VWuZT6gRuMavgsuqzYMKzGp",
+	"c/+QynhZwdlr8pBrhGFLpS/r6cKqSI0CLnP3XQtXJDAODpRn+t8p3VaKv6gqtvwuT1OunZlecButT70z",
+	"hv4hfcIz0SSAX7rXrFduBVaw1FTcIBMRszd8DHMXhOXEjOtfc7BNGAY51gHxBjn+mdJpb/FQnliRce2r",
+	"mUk8WioaeQx9SCpBcK7jNLgm597cbtkiyeFP08A5lkW9AY35h/M5d55hZgPKGb+zTRNwSBUTSHuEsdRs",
+	"pfZYCEmk7UZQKuD2rOgG7FcYB+oha+c83n58BjmuJLM6aFiqko5U1isyhxMDFNn0Ja0DReQpfz+j6Gkw",
+	"+f78Ivx63Sxh4EY60c01BJNxt47wPXUPz3gmCMb+s+JXVIQr2byYNS8rdUHGmRKt9Gpgbk+Loae0eA87",
+	"lCAsuIFZrpN+CF5kIK+uT/FaYcUiAebGszevnmPldheqJihrazMzOTvjmRgR2keRSs/uzvtAqhOsn/LG",
+	"+nh4re8l5VtWKEoMnbU5gWhfeBDnfQbcc0ZvkpE2cQN6pXCAmQ60mjR47Yii4dc01Ee8Nkrf9qblnygZ",
+	"5VqDtGVbNHY/F+cImboDrQUWZNh1dS5vIpp4O4S1jlQM4u87w2iwryK7ZPP7e0xF7XZzliU8grVKsCad",
+	"vCU0rxR8aXpmhwTvAOIbcrkXXLcfYqma0SmQLmJ8F70eaq2VtJPw69EpLa7o043N+vF+n0WUOVOIJwxE",
+	"6eMf20zEEw083lZNRVPpe3eoAb6ugOt3B51LzCGWHa50m21FlGsFgUeW+VU9UocK9BA9jaK8xid97kd1",
+	"lEKFHNdHVdRz1izC/T3x9m4XhMO2p504/mi7w9aQZMs8YdwYYSwnI9C0O6PHn93yFArj27I8CNUnWJ42",
+	"MfvgyQ3oT1dfDS75NAuovqTZGzZ4PRz8zRk73LJh7IT9kkauwFbDyA3YrQHB/WBLddhCjR5/qo2q8WMT",
+	"oj7z1RKiY+3Z65Ix+tNDpKOFoYdJ4vrdtKErY4hF5C/LhWZo3lMbwzsIrwHzTCTlgzDF1Zkn3YtzYUDo",
+	"iGge5zxpxgFo3meFdKB+/SMeoeBUacMWYDeAKU3PI5hr48xzz7fbnfvKaT8n8V6oJJjyEZSyi2GpVcrO",
+	"nW44H48KNVu8bkLZ2fLP49oY7FqDcSo/mDyuQta0xid08SJh9/fw0h5NZvGpn8/Rv9uG4KjuXeKhb6x3",
+	"t+SMj2SDPjr/Rp6VqJ27D9q1WK3BWCJrp7ChU65QQ1vvOw5qM7BY31qf512JGtl6ckHIrdziZWah7hyX",
+	"CIO1HGAumbAsEWBKlTgvz+cLEErsNRtmHx+yqUV7b4WvOiU6kH9AH3CjKrxz4hcSfI02SWu9VqDzNtSX",
+	"7t3oPhw10O6Jd9k1zzKQ7dryfbAdrG0Z6otCj4rqJ4qaEcxyO3VxIpWlJ9DobzcAXwL0M6DdZrGnTaqG",
+	"qd5UlRg69adX1PdV6dSqeIavgabkGnJ3Ip4kxt2H4pCZPMWHFO98lIG+26yVgfKO2ChpTafyhGJqTpqK",
+	"chO58jWwD0bstfPoF1TQ2CiW3XgE0R4aeOInXVKYYq2M26QISMQKDDYBxyrKU7eosCEzikWJcEqEWecf",
+	"uQW5YSqjArVOIawvLxFKljez80fj0Ociqs8uxk45KsuT6rOHj8Y9bdSd9TqIJ6SX2Z+m2nw0PpQPbYE2",
+	"sHxRP4aDe7p06ET7d2qet4eBhHYcgnWMbrOCI0zFEqK168ND52unFxqHDXvw2wKzq0GdWoAo18JuXzu7",
+	"QoRaANegr/I+oz6/8u8Hot6ZsB9xLKPmv5sXf3l689enr2ZXL69n//30H9QGOC9fi8Q8OU6oZHRtbUbv",
+	"Bgq5VAcfpK3w6Kl4o1aUzb+6Zlcvr6n8vEx7V8PxElDvqcgNTKby+fO/nXJzyk9JMrFmmF5e8pVDoTeb",
+	"SpdvtZAuKAJlqACoVPV53bmZyqm8cfa1EkLDUi6k5UJC7OR87WBdKs2sP8SpA9CM2LVlS5UkalM2IN+J",
+	"GDvdNkKDz1VO5Qk16uOLrSFzjrIJC10eqRjMA7bIcd+NFtaCdDqAQp1YPBtZijW9vKaHGLl1ngE9F8k2",
+	"a7dFI84JPEm2Tl5i47se6j0ShY3Fyz6+T+ULd9FjYSfzTrXZ/IHXl7XejJVWeUbo8W0D9baMkAlpLPCY",
+	"dptjJHWOfyTJaaHK/M4l0UFvKygJqJTbaA3GrZ/Sa6BcYungZXEsyrvXX8+t9qv18hOowq28kSWURtFV",
+	"E1//EFVpCb4YaqzbFt7zyCZbxFR5r/DI8i0cZVdDlnAhu70NC/BNDCFbQMRzA424NBJqoO0Bd2h2qtAR",
+	"jym5ZifDhdS+YtQKi8a7Lp5Pa9J39fI6CIM70IbE/Hw0Ho2xNMPdgDIRTIKHo/HoIbqHdo166Sxac3tW",
+	"qTnfU3xW84OwjrMnIPBcYIzMm2mUJDjUrKYyXw96HQeTIBHG1g7Q6m1+2/U9ky1pE3yoSNT9TnyP+tcc",
+	"MCnuc/PeOwuPfXK1p/qy/y05vXKHqt7FIQ2nmAabazliN039UiorAxZfzs2zDDRbqFzGl3iQKeqLQks4",
+	"TlTGsvPxeEyhE/9wwqPxmC1gqyQaOuSJvnOjc9k4dhl4cneuwcry8f7o5e5d6+Hti/H487132+mEHHj3",
+	"to+vdmHwiGDp26KE+az2UjhOOT88pfG4r5t08cfDk+rPV+/C4PtjYGs+AY5ehK/fIUlry5bTB3yFj1/U",
+	"ZBVrJ1V/iSjXjrfa7xQUNp+6EKgVD62v7A0vsNp7ExHXWoDP6tUfZLgsbz3G71p/FgL5tqkIyC48rd+9",
+	"vI34UcXbL8BkzWdpdk030F32dl+F11uPewyzfPNBgN86vxNaurw6xPNNg3WGvuRp0X3rbdc+y4Nxn+PM",
+	"j++txOgfmSCMIA6ZoEaU8VhD1M0dfC3dW3VRD7AiuenoHP9O1K6tusc71x3fQn4kW96LeDfoTFUvEDgV",
+	"XNw4ws7TD/VXsI7rzGky/gpsQ822OL4PWdWQs8bvnHw9f2CPYhx9PEuNHx2eVP4cxr+KB/8C9qP1oGO4",
+	"sypE2ct3VywRq7UtTDo+hqeSRMjVJQXHyMT7Lv0G/yldsOUBNntd+OHfPrO1muOG+a7RIFeJ2++QGXsx",
+	"sY9Dsc79iFtlrc3GsJMeZ9SUcalau6opLmQPmreEcCq5YSlYHnPLsYed3FTPQW6aklier4FTSwWb/+Xp",
+	"DSOASZr84F4n1vkUz/BsX5BVyx6wAdZEWEf/hnZ26TFXsA39XeOYM+IAzIH33nCoN8D4Pou9DRYUWEQS",
+	"+4LyWs9Fk6q06zPqTBm+lJStB2dLpdPTomPteKLWOhu+8nWk3jA38Ls/9Ya3r+n1nT88PKn8eaCvyL5u",
+	"1uPDs6qfaGoyPNHaM+peni98RmoL7fI89doajCKWNJpg2hn4nS8/dYoJVSV2q9fDSY+KiwxIpuSIXZW1",
+	"PVNZf30NO93ZLUBG2rEo+EZV6pvR6i+1XTJevgwZcSmVLfrW+hQnHc6L2If5CP736r6od9DT07xH+Tab",
+	"i3/b/gBhZZiPw/7L9wrsN03s/crQd1AVnsTvwudrH/qgzjqrEWPwvlvvbusx15U72bbcvfcNR7knftcv",
+	"x1kW3tuz/2ryU+OFm4/vKjzU27eXHalFkNV/1bFQ83OEGdNd80vG5Za5DyjUK0yZZAqLROZUchatuTZg",
+	"a0k036yhgZkMIrEUEa1Q1kXgT1/iL0YJkNb/dt/vRTCikvE6clGrB0BWrFcCvH3nWI5qD/tCjrVMXxAG",
+	"2NzQaEUoctwjLs7uzukxW9q/c61q5uRbyYRRFbGsXdf6018Dwtl4VqS+ICGify3lH63rVuek/BYMvWhN",
+	"ECP/tQt8Ju462mntmMqIfuepSGpi8l8Qm2J7sM95tJKnE19VUr6lZ7CcxxYwODHjBqbyzavnYQ3kq5fX",
+	"lRggMbE2iDwut29Ze0Mp3yKxTZLCMh7d8hVM5Uk5DrOyD+h+WiMVljY4H6NUfj6/X67vnC+V29LR8jRw",
+	"ywW7d7v/CwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -73,10 +73,12 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	srv := newHTTPServer(api.NewHandler(opts...))
+	apiSrv := api.New(opts...)
+	srv := newHTTPServer(apiSrv.Handler())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {
+		defer func() { _ = apiSrv.Close() }()
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {

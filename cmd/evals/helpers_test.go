@@ -105,6 +105,7 @@ func startAPI(t *testing.T, opts ...api.Option) *apiServer {
 	clock := api.NewFakeClock(fixedNow)
 	srv := api.New(append([]api.Option{api.WithClock(clock)}, opts...)...)
 	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { _ = srv.Close() })
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() {
 		for _, v := range srv.Violations() {
@@ -123,8 +124,16 @@ func (s *apiServer) totalRequests() int {
 	return n
 }
 
-// endJobs moves the fake clock past every phase of a job created before.
-func (s *apiServer) endJobs() { s.clock.Advance(time.Hour) }
+// endJobs moves the fake clock past every phase of a job created before, once the background
+// runner has judged them.
+func (s *apiServer) endJobs() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.WaitIdle(ctx); err != nil {
+		panic("the runner did not finish its jobs: " + err.Error())
+	}
+	s.clock.Advance(time.Hour)
+}
 
 // tickingClock is an api.Clock on which time passes by step at each reading, so that jobs on a
 // real HTTP server move through their phases while a client polls them, deterministically.

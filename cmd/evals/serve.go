@@ -47,7 +47,9 @@ a job end in error.`,
 				opts = append(opts, api.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			}
 			opts = append(opts, a.serverOpts...)
-			return a.serve(cmd.Context(), addr, api.NewHandler(opts...))
+			srv := api.New(opts...)
+			defer func() { _ = srv.Close() }()
+			return a.serve(cmd.Context(), addr, srv.Handler())
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on (port 0 picks a free one)")
