@@ -32,6 +32,7 @@ const (
 	KindBoundOnlyUpstream               = "bound-only-upstream"
 	KindBoundOnlyOurs                   = "bound-only-ours"
 	KindBoundDiffers                    = "bound-differs"
+	KindDefault                         = "default"
 	KindUnionOnlyUpstream               = "union-only-upstream"
 	KindUnionOnlyOurs                   = "union-only-ours"
 )
@@ -46,7 +47,7 @@ var Kinds = []string{
 	KindMediaTypeOnlyUpstream, KindMediaTypeOnlyOurs,
 	KindPropertyOnlyUpstream, KindPropertyOnlyOurs, KindPropertyRequiredOnlyUpstream, KindPropertyRequiredOnlyOurs,
 	KindType, KindFormat, KindEnumOnlyUpstream, KindEnumOnlyOurs, KindNullableOnlyUpstream, KindNullableOnlyOurs,
-	KindBoundOnlyUpstream, KindBoundOnlyOurs, KindBoundDiffers,
+	KindBoundOnlyUpstream, KindBoundOnlyOurs, KindBoundDiffers, KindDefault,
 	KindUnionOnlyUpstream, KindUnionOnlyOurs,
 }
 

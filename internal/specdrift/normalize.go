@@ -42,11 +42,7 @@ func (d *document) normalize() {
 	}
 	for _, path := range d.doc.Paths.InMatchingOrder() {
 		item := d.doc.Paths.Value(path)
-		for _, p := range item.Parameters {
-			if p != nil && p.Value != nil {
-				n.ref(p.Value.Schema)
-			}
-		}
+		pathParams(item)
 		for _, op := range item.Operations() {
 			for _, p := range op.Parameters {
 				if p != nil && p.Value != nil {
@@ -64,6 +60,24 @@ func (d *document) normalize() {
 			}
 		}
 	}
+}
+
+// pathParams moves a path's parameters into each of its operations that does not define the same
+// one, so that a parameter compares the same whether a document writes it once for the path or
+// on each operation.
+func pathParams(item *openapi3.PathItem) {
+	if len(item.Parameters) == 0 {
+		return
+	}
+	for _, op := range item.Operations() {
+		for _, p := range item.Parameters {
+			if p == nil || p.Value == nil || op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) != nil {
+				continue
+			}
+			op.Parameters = append(op.Parameters, p)
+		}
+	}
+	item.Parameters = nil
 }
 
 type normalizer struct {

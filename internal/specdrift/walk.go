@@ -1,6 +1,7 @@
 package specdrift
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -169,6 +170,11 @@ func (w *walker) method(m, path, upPath string, md *diff.MethodDiff) {
 				for _, h := range hd.Deleted {
 					w.add(KindHeaderOnlyOurs, p, h, "openapi.yaml sends header "+h+"; the provider's document does not say so", upR, pointer(oursR, "headers", h))
 				}
+				for _, h := range sortedKeys(hd.Modified) {
+					if sd := hd.Modified[h].SchemaDiff; sd != nil {
+						w.schema(place{op: op, where: "response " + code + " header " + h}, sd, pointer(upR, "headers", h, "schema"), pointer(oursR, "headers", h, "schema"))
+					}
+				}
 			}
 			w.content(p, r.ContentDiff, upR, oursR)
 		}
@@ -287,6 +293,9 @@ func (w *walker) schema(p place, sd *diff.SchemaDiff, upAt, oursAt string) {
 		}
 	}
 	w.bounds(p, sd, upAt, oursAt)
+	if sd.DefaultDiff != nil && (r.Default != nil || b.Default != nil) {
+		w.add(KindDefault, p, "", "default "+value(r.Default)+" upstream, "+value(b.Default)+" in ours", upAt, oursAt)
+	}
 
 	if rd := sd.RequiredDiff; rd != nil {
 		w.required(p, b, r, append(slices.Clone(rd.Added), rd.Deleted...), upAt, oursAt)
@@ -457,6 +466,18 @@ func types(s *openapi3.Schema) string {
 	}
 	t := slices.Clone(*s.Type)
 	return strings.Join(t, "|")
+}
+
+// value shows a default value: JSON, or none.
+func value(v any) string {
+	if v == nil {
+		return "none"
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
 }
 
 func orNone(s string) string {

@@ -188,6 +188,16 @@ GET /things/{id} operation: openapi.yaml has this operation; the provider does n
 			want:  `GET /things/{id} response 404: the provider has media type text/plain; openapi.yaml does not [media-type-only-upstream] upstream #/paths/~1things~1{thingId}/get/responses/404/content/text~1plain; ours #/components/responses/Error/content (ours.yaml:71)`,
 		},
 		{
+			name:  "default",
+			edits: []string{"          required: false\n          schema:\n            type: integer\n", "          required: false\n          schema:\n            type: integer\n            default: 20\n"},
+			want:  `GET /things parameter query limit: default 20 upstream, none in ours [default] upstream #/paths/~1things/get/parameters/0/schema; ours #/paths/~1things/get/parameters/0/schema (ours.yaml:14)`,
+		},
+		{
+			name:  "response header only upstream",
+			edits: []string{"          description: Not found\n", "          description: Not found\n          headers:\n            X-Request-Id:\n              schema:\n                type: string\n"},
+			want:  `GET /things/{id} response 404: the provider sends header X-Request-Id; openapi.yaml does not say so [header-only-upstream] upstream #/paths/~1things~1{thingId}/get/responses/404/headers/X-Request-Id; ours #/components/responses/Error (ours.yaml:69)`,
+		},
+		{
 			name:  "property added to one branch of a results union",
 			edits: []string{"        label:\n          type: string\n        score:", "        label:\n          type: string\n        confidence:\n          type: number\n        score:"},
 			want:  `GET /things, GET /things/{id}, POST /things response 200: [].results.confidence (and 1 more): the provider has property confidence; openapi.yaml does not [property-only-upstream] upstream #/components/schemas/LabelResults/properties/confidence; ours #/components/schemas/Results/properties (ours.yaml:98)`,
@@ -382,5 +392,32 @@ func TestProviderDocumentIsQuiet(t *testing.T) {
 	code, out, errOut := runDrift(t, "-spec", "../../../openapi.yaml", "-deviations", "../../../openapi-deviations.yaml", provider)
 	if code != 0 || out != "" || errOut != "" {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing. Findings:\n%s", code, errOut, out)
+	}
+}
+
+func TestPathLevelParameterIsTheSameParameter(t *testing.T) {
+	// The provider writes the id parameter once for the path; openapi.yaml on the operation.
+	up := editedUpstream(t,
+		"  /things/{thingId}:\n    get:\n      parameters:\n        - name: thingId\n          in: path\n          required: true\n          schema:\n            type: string\n",
+		"  /things/{thingId}:\n    parameters:\n      - name: thingId\n        in: path\n        required: true\n        schema:\n          type: string\n    get:\n")
+	code, out, errOut := runDrift(t, "-spec", oursFile, "-deviations", "", up)
+	if code != 0 || out != "" || errOut != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and nothing", code, out, errOut)
+	}
+}
+
+func TestRecursiveSchemas(t *testing.T) {
+	data, err := os.ReadFile(oursFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := writeFile(t, "ours.yaml", strings.Replace(string(data),
+		"        size:\n          type: integer\n", "        size:\n          type: integer\n        parent:\n          $ref: \"#/components/schemas/Thing\"\n", 1))
+	up := editedUpstream(t, "        size:\n          type: integer\n        note:",
+		"        size:\n          type: integer\n        parent:\n          $ref: \"#/components/schemas/ThingObject\"\n        color:\n          type: string\n        note:")
+	code, out, errOut := runDrift(t, "-spec", ours, "-deviations", "", up)
+	want := "GET /things, GET /things/{id}, POST /things response 200: [].color (and 1 more): the provider has property color; openapi.yaml does not [property-only-upstream] upstream #/components/schemas/ThingObject/properties/color; ours #/components/schemas/Thing/properties (ours.yaml:82)\n"
+	if code != 1 || out != want || errOut != "" {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant exit 1 and:\n%s", code, errOut, out, want)
 	}
 }
