@@ -472,10 +472,29 @@ func TestSuccessWithUndecodableBody(t *testing.T) {
 		_, _ = w.Write([]byte("<html>captive portal</html>"))
 	})
 	_, err := newClient(t, s).Retrieve(ctxT(t), "eval-x")
-	if err == nil {
-		t.Fatal("no error")
+	var na *wrappers.NotAPIError
+	if !errors.As(err, &na) {
+		t.Fatalf("error = %v, want a *NotAPIError (a web page is not the API)", err)
 	}
-	mustContain(t, err.Error(), `GET /evaluation/eval-x: decode 200 response (Content-Type "text/html")`)
+	if !errors.Is(err, wrappers.ErrNotEvaluationsAPI) || errors.Is(err, wrappers.ErrNotFound) {
+		t.Errorf("error = %v: matches ErrNotEvaluationsAPI %v, ErrNotFound %v", err,
+			errors.Is(err, wrappers.ErrNotEvaluationsAPI), errors.Is(err, wrappers.ErrNotFound))
+	}
+	mustContain(t, err.Error(), `does not answer as the Evaluations API: GET /evaluation/eval-x got 200 OK with an HTML page`)
+}
+
+// TestSuccessWithBrokenJSON checks that a JSON answer that does not decode stays a decoding
+// error (the API's answer, damaged), not a *NotAPIError.
+func TestSuccessWithBrokenJSON(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"workflow_id": "eval-x", "status": `))
+	})
+	_, err := newClient(t, s, wrappers.WithMaxRetries(0)).Retrieve(ctxT(t), "eval-x")
+	if err == nil || errors.Is(err, wrappers.ErrNotEvaluationsAPI) {
+		t.Fatalf("error = %v, want a decoding error", err)
+	}
+	mustContain(t, err.Error(), `GET /evaluation/eval-x: decode 200 response (Content-Type "application/json")`)
 }
 
 func TestRedirectToAnotherHostDropsTheKey(t *testing.T) {

@@ -20,7 +20,9 @@
 //     whole (the method reaches CheckRetry through the request's context, and the last retryable
 //     answer is handed back to become an [*APIError]), and it rewinds request bodies for retries.
 //   - Every non-2xx answer is an [*APIError]; [ErrNotFound], [ErrUnauthorized] and [ErrRateLimited]
-//     work with errors.Is.
+//     work with errors.Is. An answer the API cannot have sent (a 404 without its JSON error body, a
+//     web page) is a [*NotAPIError] instead, matching [ErrNotEvaluationsAPI] and never
+//     [ErrNotFound]: the base URL points elsewhere.
 //   - A [Job] offers typed results chosen by the job's type ([ClassifyResults], [ScoreResults],
 //     [CompareResults], [ErrorResults]) and decodes label_counts, which the service sends as a JSON
 //     object serialised into a string: [Job.LabelCounts] turns "{\"yes\": 10, \"no\": 0}" into

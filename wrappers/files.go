@@ -85,7 +85,8 @@ func (c *Client) File(ctx context.Context, id string) (*File, error) {
 // it. The content streams: nothing is buffered beyond the connection's own. The request is
 // retried like any read until the answer starts; after that, the client's timeout (see
 // [WithTimeout]) bounds each read that waits for data, not the whole download, so a large file or
-// a slow reader is not cut off while ctx lasts. A status outside 2xx is an [*APIError].
+// a slow reader is not cut off while ctx lasts. A status outside 2xx is an [*APIError] (or a
+// [*NotAPIError]).
 func (c *Client) FileContent(ctx context.Context, id string) (io.ReadCloser, error) {
 	if err := checkID("file", id); err != nil {
 		return nil, err
@@ -112,7 +113,7 @@ func (c *Client) FileContent(ctx context.Context, id string) (io.ReadCloser, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer drainAndClose(resp.Body)
-		return nil, c.newAPIError(http.MethodGet, path, resp)
+		return nil, c.answerError(http.MethodGet, path, resp)
 	}
 	return resp.Body, nil
 }

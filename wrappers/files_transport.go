@@ -51,7 +51,11 @@ func newTransferClient(hc http.Client, r *retryablehttp.Client) *retryablehttp.C
 // transfer sends a file transfer through the transfer client; its transport errors are cleaned
 // as every other request's are (see doer.sanitize).
 func (d *doer) transfer(rreq *retryablehttp.Request) (*http.Response, error) {
-	resp, err := d.transferClient.Do(rreq)
+	rc := d.transferClient
+	if d.onRetry != nil {
+		rc = d.notifying(rc, rreq.Method, rreq.URL.EscapedPath())
+	}
+	resp, err := rc.Do(rreq)
 	if err != nil {
 		err = d.sanitize(err)
 	}

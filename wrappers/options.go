@@ -50,6 +50,7 @@ type config struct {
 	retryWaitMin time.Duration
 	retryWaitMax time.Duration
 	logger       *slog.Logger
+	onRetry      func(Retry)
 }
 
 // WithAPIKey sets the API key sent as "Authorization: Bearer <key>". Without it the key comes from

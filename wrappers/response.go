@@ -34,7 +34,7 @@ func decodeJSON(data []byte, v any) error {
 
 // checkResponse turns the answer to one generated-client call into a decoded value (with the raw
 // body) or an error: a transport error wrapped with the request, an [*APIError] for any status
-// outside 2xx, or a decoding error. It always closes the body.
+// outside 2xx (a [*NotAPIError] for an answer the API cannot have sent), or a decoding error. It always closes the body.
 func checkResponse[T any](c *Client, method, path string, resp *http.Response, err error) (*T, []byte, error) {
 	var v T
 	body, err := c.receive(method, path, resp, err, func(body []byte) error { return decodeJSON(body, &v) })
@@ -45,7 +45,8 @@ func checkResponse[T any](c *Client, method, path string, resp *http.Response, e
 }
 
 // receive reads the answer to one generated-client call and hands its body to decode: it returns a
-// transport error wrapped with the request, an [*APIError] for any status outside 2xx, or decode's
+// transport error wrapped with the request, an [*APIError] for any status outside 2xx (a
+// [*NotAPIError] for an answer the API cannot have sent, a web page included), or decode's
 // error wrapped with the request, the status and the Content-Type. It always closes the body, and
 // returns the body whenever it was read.
 func (c *Client) receive(method, path string, resp *http.Response, err error, decode func([]byte) error) ([]byte, error) {
@@ -57,7 +58,7 @@ func (c *Client) receive(method, path string, resp *http.Response, err error, de
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.newAPIError(method, path, resp)
+		return nil, c.answerError(method, path, resp)
 	}
 	body, read := bodyOf(resp)
 	if !read {
@@ -66,6 +67,9 @@ func (c *Client) receive(method, path string, resp *http.Response, err error, de
 		}
 	}
 	if err := decode(body); err != nil {
+		if na := c.notJSONAnswer(method, path, resp, body); na != nil {
+			return body, na
+		}
 		return body, fmt.Errorf("wrappers: %s %s: decode %d response (Content-Type %q): %w",
 			method, path, resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
@@ -110,6 +114,16 @@ func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
 			return append(b, rest...), nil
 		}
 	}
+}
+
+// answerError is the error for an answer outside 2xx: a [*NotAPIError] if the API cannot have
+// sent it (see notAPIAnswer), else the [*APIError] of newAPIError.
+func (c *Client) answerError(method, path string, resp *http.Response) error {
+	e := c.newAPIError(method, path, resp)
+	if na := c.notAPIAnswer(e, resp); na != nil {
+		return na
+	}
+	return e
 }
 
 // newAPIError builds the error for an answer outside 2xx from at most maxErrorBody bytes of its

@@ -91,6 +91,8 @@ type doer struct {
 	logger         *slog.Logger
 	// redact removes the API key from a text; nil when there is nothing to remove.
 	redact func(string) string
+	// onRetry is WithRetryNotify's function, or nil.
+	onRetry func(Retry)
 }
 
 // methodKey carries the request's method to the retry policy, which sees only the context.
@@ -124,7 +126,7 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 			}
 		},
 	}
-	d := &doer{retrying: rc, direct: hc, transferClient: newTransferClient(*hc, rc), logger: logger}
+	d := &doer{retrying: rc, direct: hc, transferClient: newTransferClient(*hc, rc), logger: logger, onRetry: cfg.onRetry}
 	if key := cfg.key; key != nil {
 		d.redact = func(s string) string {
 			if k := key(); k != "" {
@@ -157,7 +159,11 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		if req.Method == http.MethodGet && req.Context().Value(wholeBodyKey{}) != nil {
 			rreq.SetResponseHandler(readWholeBody)
 		}
-		resp, err = d.retrying.Do(rreq) //nolint:bodyclose // the caller closes it
+		rc := d.retrying
+		if d.onRetry != nil {
+			rc = d.notifying(rc, req.Method, req.URL.EscapedPath())
+		}
+		resp, err = rc.Do(rreq) //nolint:bodyclose // the caller closes it
 	}
 	if err != nil {
 		err = d.sanitize(err)

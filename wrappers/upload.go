@@ -75,9 +75,10 @@ func WithUploadRequest(req CreateRequest) UploadOption {
 	}
 }
 
-// WithUploadProgress calls fn as the file's bytes are sent, with the bytes of the request body
-// sent so far and its total size. fn runs on the transport's goroutine and must be quick; on a
-// retry, sent starts again from 0.
+// WithUploadProgress calls fn as the file's bytes are sent, with the bytes of the file sent so
+// far and the file's size: the same bytes as the uploaded [File]'s Bytes, the multipart framing
+// around them left out. fn runs on the transport's goroutine and must be quick; on a retry, sent
+// starts again from 0.
 func WithUploadProgress(fn func(sent, total int64)) UploadOption {
 	return func(c *uploadConfig) error {
 		c.progress = fn
@@ -156,6 +157,8 @@ func (c *Client) sendUpload(ctx context.Context, cfg uploadConfig, size int64, c
 			r:        io.MultiReader(bytes.NewReader(prefix), r, bytes.NewReader(suffix)),
 			closer:   closer,
 			total:    total,
+			head:     int64(len(prefix)),
+			size:     size,
 			progress: cfg.progress,
 		}, nil
 	}
@@ -225,6 +228,8 @@ type uploadBody struct {
 	closer   io.Closer // nil when there is nothing to close
 	total    int64
 	sent     int64
+	head     int64 // the bytes of the frame before the file's
+	size     int64 // the file's bytes
 	progress func(sent, total int64)
 }
 
@@ -233,7 +238,7 @@ func (b *uploadBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.sent += int64(n)
 		if b.progress != nil {
-			b.progress(b.sent, b.total)
+			b.progress(min(max(b.sent-b.head, 0), b.size), b.size)
 		}
 	}
 	return n, err

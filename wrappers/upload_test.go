@@ -123,8 +123,9 @@ func TestUploadFile(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if lastSent != got.contentLength || total != got.contentLength {
-		t.Errorf("progress ended at %d of %d, want %d of %d", lastSent, total, got.contentLength, got.contentLength)
+	// Progress speaks of the file's bytes, as File.Bytes does, not of the multipart body's.
+	if lastSent != f.Bytes || total != f.Bytes {
+		t.Errorf("progress ended at %d of %d, want %d of %d (the file's bytes)", lastSent, total, f.Bytes, f.Bytes)
 	}
 	if s.n() != 1 {
 		t.Errorf("%d requests, want 1", s.n())

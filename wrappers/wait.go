@@ -160,7 +160,7 @@ func transient(err error) bool {
 		return false
 	}
 	var idErr *InvalidIDError
-	return !errors.As(err, &idErr)
+	return !errors.As(err, &idErr) && !errors.Is(err, ErrNotEvaluationsAPI)
 }
 
 // fill applies the defaults and checks the options.

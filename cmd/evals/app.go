@@ -27,8 +27,9 @@ type app struct {
 
 	// Global flags.
 	baseURL string
-	// usedBaseURL is the base URL the client was made with, for hints in error messages.
-	usedBaseURL string
+	// usedBaseURL is the base URL the client was made with, and baseSource where it came from
+	// (--base-url, $TOGETHER_BASE_URL or the default), for error messages.
+	usedBaseURL, baseSource string
 	// requestTimeout and retries are --request-timeout and --retries.
 	requestTimeout time.Duration
 	retries        int
@@ -79,7 +80,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
-		a.printError(cmd, err)
+		a.printError(ctx, cmd, err)
 	}
 	return exitCode(ctx, err)
 }
@@ -145,7 +146,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err: flagError(c, err)} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.baseURL, "base-url", "", "the API's base URL (default $TOGETHER_BASE_URL, else "+wrappers.DefaultBaseURL+")")
 	pf.BoolVar(&a.debug, "debug", false, "log each HTTP request to stderr (method, path, status, time; never the key)")
@@ -158,17 +159,36 @@ func (a *app) rootCmd() *cobra.Command {
 		a.getCmd(), a.statusCmd(), a.listCmd(), a.modelsCmd(), a.createCmd(), a.waitCmd(),
 		a.checkCmd(), a.gateCmd(), a.diffCmd(), a.resultsCmd(), a.filesCmd(), a.serveCmd(), a.demoCmd(),
 	)
+	// The completion command is cobra's, added here rather than when the command line runs so
+	// that it groups its shells as create groups job types: an unknown shell is a usage error.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = groupRunE
+		}
+	}
 	markRun(root)
 	return root
 }
 
-// groupRunE is the RunE of a command that only groups others: without arguments it prints its
-// help, with one it says the subcommand is unknown.
+// groupRunE is the RunE of a command that only groups others: it is a usage error, which names
+// the subcommands, to run it bare or with an unknown subcommand.
 func groupRunE(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
 	}
-	return cmd.Help()
+	choices := strings.Join(names, ", ")
+	if i := strings.LastIndex(choices, ", "); i >= 0 {
+		choices = choices[:i] + " or " + choices[i+2:]
+	}
+	if len(args) > 0 {
+		return usagef("unknown command %q for %q: use %s", args[0], cmd.CommandPath(), choices)
+	}
+	return usagef("%q needs a command: %s", cmd.CommandPath(), choices)
 }
 
 // markRun wraps the RunE of cmd and its children so that their errors are told apart from the
@@ -210,9 +230,13 @@ func (a *app) client() (*wrappers.Client, error) {
 		base, source = strings.TrimSpace(a.getenv(wrappers.EnvBaseURL)), wrappers.EnvBaseURL
 	}
 	if base == "" {
-		base = wrappers.DefaultBaseURL
+		base, source = wrappers.DefaultBaseURL, "the default"
 	}
 	a.usedBaseURL = base
+	a.baseSource = source
+	if source == wrappers.EnvBaseURL {
+		a.baseSource = "$" + wrappers.EnvBaseURL
+	}
 	if a.requestTimeout < 0 {
 		return nil, usagef("--request-timeout: must not be negative, got %s", a.requestTimeout)
 	}
@@ -222,6 +246,9 @@ func (a *app) client() (*wrappers.Client, error) {
 	opts = append(opts, wrappers.WithBaseURL(base), wrappers.WithTimeout(a.requestTimeout), wrappers.WithMaxRetries(a.retries))
 	if a.debug {
 		opts = append(opts, wrappers.WithLogger(a.debugLogger()))
+	}
+	if a.isTerminal(a.stderr) {
+		opts = append(opts, wrappers.WithRetryNotify(a.showRetry))
 	}
 	opts = append(opts, a.clientOpts...)
 	c, err := wrappers.NewClient(opts...)

@@ -82,7 +82,7 @@ Problems are listed with the file, line and field, and the exit code is 2.`,
 	for _, s := range slots {
 		s.register(fl)
 	}
-	fl.StringSliceVar(&allowUnused, "allow-unused", nil, "fields that need no template or column, comma-separated (such as __judge for the in-memory API)")
+	listVar(fl, &allowUnused, "allow-unused", "fields that need no template or column, comma-separated (such as __judge for the in-memory API)")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"classify", "score", "compare"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -264,13 +264,13 @@ func (a *app) runCreate(cmd *cobra.Command, f *createFlags, req wrappers.CreateR
 	if fs.Changed("input") {
 		file, err := uploadInput(ctx, a, c, f.input, req)
 		if err != nil {
-			return fmt.Errorf("--input: %w", err)
+			return opErr("--input", "", err)
 		}
 		setInput(file.ID)
 	}
 	created, err := c.Create(ctx, req)
 	if err != nil {
-		return fmt.Errorf("create %s job: %w", req.Type(), err)
+		return opErr("create "+string(req.Type())+" job", "", err)
 	}
 	a.msgf("Created %s job %s (%s).\n", req.Type(), clean(created.ID), clean(string(created.Status)))
 	if f.wait {
@@ -321,8 +321,8 @@ func (a *app) createClassifyCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringSliceVar(&labels, "labels", nil, "the labels the judge chooses from, comma-separated (at least 2)")
-	cmd.Flags().StringSliceVar(&passLabels, "pass-labels", nil, "the labels that count as a pass, comma-separated (each one of --labels)")
+	listVar(cmd.Flags(), &labels, "labels", "the labels the judge chooses from, comma-separated (at least 2)")
+	listVar(cmd.Flags(), &passLabels, "pass-labels", "the labels that count as a pass, comma-separated (each one of --labels)")
 	t.register(cmd.Flags())
 	return cmd
 }

@@ -33,7 +33,7 @@ var exitCodes = []struct {
 }{
 	{exitOK, "success"},
 	{exitFailure, "the API failed or refused a request, or the job followed by wait or create --wait ended in error or user_error (get and status show a failed job and exit 0)"},
-	{exitUsage, "usage: bad flags, arguments or input file, or no API key (nothing was sent)"},
+	{exitUsage, "usage or configuration: bad flags, arguments or input file, or no API key (nothing was sent); or a base URL that is not the Evaluations API's"},
 	{exitNotFound, "not found: no such job or file"},
 	{exitAuth, "unauthorized: the API key was refused"},
 	{exitCheckFailed, "a check said no: a threshold or regression check failed"},
@@ -133,6 +133,9 @@ func exitCode(ctx context.Context, err error) int {
 		return exitUsage
 	case errors.As(err, &check):
 		return exitCheckFailed
+	case errors.Is(err, wrappers.ErrNotEvaluationsAPI):
+		// The base URL points elsewhere: configuration, like a bad flag.
+		return exitUsage
 	case errors.Is(err, wrappers.ErrWaitTimeout):
 		return exitGaveUp
 	case errors.Is(err, context.Canceled):

@@ -36,7 +36,7 @@ func (a *app) filesGetCmd() *cobra.Command {
 			}
 			f, err := c.File(cmd.Context(), args[0])
 			if err != nil {
-				return fmt.Errorf("files get %s: %w", args[0], err)
+				return opErr("files get", args[0], err)
 			}
 			return a.printFile(f)
 		},

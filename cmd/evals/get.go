@@ -32,7 +32,7 @@ also decoded under results.label_counts_decoded.`,
 			}
 			job, err := c.Retrieve(cmd.Context(), args[0])
 			if err != nil {
-				return fmt.Errorf("get %s: %w", args[0], err)
+				return opErr("get", args[0], err)
 			}
 			return a.printJob(job)
 		},

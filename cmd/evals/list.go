@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/evalkit/together-evals/wrappers"
@@ -40,7 +38,7 @@ evaluated (a column or a model), when it was created and its pass percentage.`,
 			}
 			jobs, err := c.List(cmd.Context(), wrappers.ListOptions{Status: wrappers.Status(status), Limit: limit})
 			if err != nil {
-				return fmt.Errorf("list: %w", err)
+				return opErr("list", "", err)
 			}
 			for _, j := range jobs {
 				a.warnRepaired(j.ID, j.Warnings())

@@ -35,7 +35,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			}
 			models, err := c.Models(cmd.Context(), wrappers.ModelSource(source))
 			if err != nil {
-				return fmt.Errorf("models: %w", err)
+				return opErr("models", "", err)
 			}
 			if a.output == outputJSON {
 				return writeJSON(a.stdout, map[string][]string{"model_list": models})

@@ -46,7 +46,7 @@ At the end a summary goes to stderr, checked against the job's own results.`,
 			ctx := cmd.Context()
 			job, err := c.Retrieve(ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("results %s: %w", args[0], err)
+				return opErr("results", args[0], err)
 			}
 			if !job.Done() {
 				return fmt.Errorf("results %s: the job is %s and has no results yet; follow it with: evals wait %s",
@@ -77,7 +77,7 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 			if printed > 0 {
 				_ = out.Flush() // the rows that came before the error; no lone header
 			}
-			return fmt.Errorf("results %s: %w", job.ID, err)
+			return opErr("results", job.ID, err)
 		}
 		summary.Add(row)
 		if failedOnly && row.Success() && !row.InvalidJudgeOutput() {

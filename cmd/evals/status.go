@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -23,7 +21,7 @@ func (a *app) statusCmd() *cobra.Command {
 			}
 			st, err := c.Status(cmd.Context(), args[0])
 			if err != nil {
-				return fmt.Errorf("status %s: %w", args[0], err)
+				return opErr("status", args[0], err)
 			}
 			a.warnRepaired(st.ID, st.Warnings())
 			if a.output == outputJSON {

@@ -110,8 +110,10 @@ func TestInterruptedWaitExits130(t *testing.T) {
 	c := newCLI(t, srv.URL)
 	c.ctx = ctx
 	r := c.mustRun(130, "wait", id)
-	if !strings.Contains(r.stderr, "Stopped waiting") || !strings.Contains(r.stderr, "evals wait "+id) {
-		t.Errorf("stderr does not say the job keeps running:\n%s", r)
+	// The last line says it, once, in words: nothing follows it, no "context canceled".
+	if !strings.HasSuffix(r.stderr, "\nStopped waiting after 0s; the job keeps running. Follow it again with: evals wait "+id+"\n") ||
+		strings.Contains(r.stderr, "context") || strings.Count(r.stderr, "Stopped") != 1 {
+		t.Errorf("stderr does not say once that the job keeps running:\n%s", r)
 	}
 	if r.stdout != "" {
 		t.Errorf("stdout is not empty:\n%s", r)
@@ -121,8 +123,9 @@ func TestInterruptedWaitExits130(t *testing.T) {
 func TestWaitTimeout(t *testing.T) {
 	srv, id := waitingJob(t)
 	r := newCLI(t, srv.URL).mustRun(6, "wait", id, "--timeout", "20ms")
-	if !strings.Contains(r.stderr, "Gave up after") || !strings.Contains(r.stderr, "gave up after 20ms") {
-		t.Errorf("stderr:\n%s", r)
+	// One sentence says it, and nothing after it.
+	if want := id + ": pending (0s)\nGave up after 20ms (--timeout); the job keeps running. Follow it again with: evals wait " + id + "\n"; r.stderr != want {
+		t.Errorf("stderr:\n%s\nwant\n%s", r.stderr, want)
 	}
 }
 

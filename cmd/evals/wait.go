@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -55,6 +54,7 @@ func (a *app) waitAndPrint(ctx context.Context, c *wrappers.Client, id string, o
 // waitAndPrintJob is waitAndPrint that also returns the job, when it was read.
 func (a *app) waitAndPrintJob(ctx context.Context, c *wrappers.Client, id string, opts wrappers.WaitOptions, timeout time.Duration) (*wrappers.Job, error) {
 	p := a.newProgress(id)
+	p.timeout = timeout
 	opts.Timeout = timeout
 	opts.OnChange = p.change
 	p.begin()
@@ -66,7 +66,11 @@ func (a *app) waitAndPrintJob(ctx context.Context, c *wrappers.Client, id string
 		}
 	}
 	if err != nil {
-		return job, fmt.Errorf("wait %s: %w", id, err)
+		if errors.Is(err, wrappers.ErrWaitTimeout) || errors.Is(err, context.Canceled) {
+			// p.end said what stopped the wait and that the job keeps running.
+			return job, &toldError{err: err}
+		}
+		return job, opErr("wait", id, err)
 	}
 	return job, nil
 }
@@ -77,13 +81,15 @@ var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "
 // progress reports a job's status on stderr while it is waited for: a live line redrawn in place
 // on a terminal, one line per status change elsewhere.
 type progress struct {
-	w     io.Writer
-	st    style
-	id    string
-	live  bool
-	now   func() time.Time
-	tick  time.Duration
-	start time.Time
+	w    io.Writer
+	st   style
+	id   string
+	live bool
+	// timeout is the wait's --timeout, for the line that says it passed.
+	timeout time.Duration
+	now     func() time.Time
+	tick    time.Duration
+	start   time.Time
 
 	mu     sync.Mutex
 	status wrappers.Status
@@ -160,7 +166,7 @@ func (p *progress) end(job *wrappers.Job, err error) {
 		msgf(p.w, "%s: %s (%s)\n", p.id, p.st.status(job.Status), elapsed)
 	case errors.Is(err, context.Canceled):
 		msgf(p.w, "Stopped waiting after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
-	case errors.Is(err, context.DeadlineExceeded):
-		msgf(p.w, "Gave up after %s; the job keeps running. Follow it again with: evals wait %s\n", elapsed, p.id)
+	case errors.Is(err, wrappers.ErrWaitTimeout):
+		msgf(p.w, "Gave up after %s (--timeout); the job keeps running. Follow it again with: evals wait %s\n", formatDuration(p.timeout), p.id)
 	}
 }
