@@ -69,9 +69,8 @@ func (spec jobSpec) referencedColumns() []string {
 }
 
 // columnProblem says why the service would fail a job on the columns present in its input, or ""
-// if it would not:
-// every input column must be used (by a template, as a model column, or as image_data_urls), and
-// every column the job reads must exist. The wording is the service's.
+// if it would not: every input column must be used (by a template, as a model column, or as
+// image_data_urls), and every column the job reads must exist. The wording is the service's.
 func columnProblem(spec jobSpec, present map[string]bool) string {
 	used := map[string]bool{imageColumn: true, judgeHookColumn: true}
 	referenced := spec.referencedColumns()

@@ -21,6 +21,7 @@ type jobSpec struct {
 	maxScore   float64  // score
 	threshold  float64  // score
 	slots      []slot   // model_to_evaluate, or model_a and model_b
+	onePass    bool     // compare: disable_position_bias_correction (judge A then B only)
 	inputID    string
 }
 
@@ -97,6 +98,7 @@ func decodeCreate(body *generated.EvaluationCreateRequest) (jobSpec, json.RawMes
 		}
 		p := req.Parameters
 		spec = jobSpec{typ: generated.EvaluationTypeCompare, judge: p.Judge, inputID: p.InputDataFilePath}
+		spec.onePass = p.DisablePositionBiasCorrection != nil && *p.DisablePositionBiasCorrection
 		if err := addSlot(&spec, "model_a", p.ModelA, true); err != nil {
 			return jobSpec{}, nil, err
 		}

@@ -139,6 +139,44 @@
 // B_wins, Ties, num_samples (all rows). And result_file_id, and usage: the rows' usage summed,
 // when any row has one.
 //
+// # The chat judge
+//
+// With [WithChatJudge], real models judge instead: every call is an OpenAI-compatible chat
+// completion (POST <base URL>/chat/completions, through the client generated from openapi.yaml
+// into generated/chat). For each row:
+//
+//   - Templates are filled from the row with the rules of internal/jinja: {{field}}, {{ field }},
+//     {{a.b}}, {{a["b"]}}, {{a[0]}}; strings as written, other values as Jinja2 prints them
+//     (True, None, {'k': 1}). A template with statements or filters, a model source the server
+//     may not call, or a row without a field a template reads ends the job in user_error before
+//     any model is called.
+//   - Where model_to_evaluate, model_a or model_b is a model configuration, its output is
+//     generated first (its rendered system_template as the system message, input_template as the
+//     user message, its max_tokens and temperature); a failed call is a generation failure of
+//     the row.
+//   - The judge gets its rendered system_template followed by the engine's instruction to answer
+//     one JSON object with "feedback" and "label" (one of the labels), "score" (a number in the
+//     range) or "choice" ("A", "B" or "Tie"); the user message holds the output ("Response to
+//     evaluate:") or the two outputs ("Response A:", "Response B:"). The judge's max_tokens and
+//     temperature are the job's, else the provider's documented 32768 and 0.05.
+//   - The answer is read leniently (the first JSON object with a verdict key, in a code fence
+//     or among other text) and checked strictly: a label not among the labels, a score out of
+//     range or a choice other than A, B, Tie is an invalid answer, kept in judge_answer.
+//   - Compare asks twice, A and B swapped the second time; a choice that does not survive the
+//     swap is a tie; when one pass gives no valid choice the other's stands and the row is marked
+//     is_invalid_judge_output. disable_position_bias_correction asks once.
+//   - A call is sent again after a lost connection, a timeout, 408, 429 (after Retry-After) or a
+//     5xx answer other than 501, with growing, jittered waits ([WithJudgeRetries],
+//     [WithJudgeRetryWait]); each attempt is bounded by [WithJudgeCallTimeout]. A call that still
+//     fails fails the row (error "judge failed: <model>: <URL> answered 503 ...").
+//   - Token usage reported by the endpoint goes into the row's usage and the job's results.usage.
+//
+// Serverless and dedicated models are called at the server's judge base URL with its key; an
+// external model at its own external_base_url with its external_api_token, only with
+// [WithJudgeAllowExternal] (a token is never sent over plain http except to loopback). Keys and
+// tokens never appear in an answer, a log line or an error; a key an endpoint echoes back is
+// replaced by [REDACTED].
+//
 // # Fault injection
 //
 // [Server.Faults] queues faults per operation (an Op constant, e.g. [OpGetEvaluation]): the next n

@@ -169,3 +169,55 @@ func ExampleServer_Faults() {
 	// 200
 	// 2 requests
 }
+
+// A real judge: jobs are judged by a model behind any OpenAI-compatible chat-completions endpoint
+// (here a tiny one that says "yes" to answers that hold a digit). The key goes to that endpoint
+// only; it never appears in a job, a log or an error.
+func ExampleWithChatJudge() {
+	judgeModel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Content string } `json:"messages"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		label := "no"
+		if strings.ContainsAny(req.Messages[len(req.Messages)-1].Content, "0123456789") {
+			label = "yes"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"choices": [{"message": {"role": "assistant", "content": "{\"feedback\": \"checked\", \"label\": \"%s\"}"}}],
+			"usage": {"prompt_tokens": 50, "completion_tokens": 9, "total_tokens": 59}}`, label)
+	}))
+	defer judgeModel.Close()
+
+	s := api.New(
+		api.WithPhaseDurations(0, 0, 0),
+		api.WithChatJudge(judgeModel.URL+"/v1", api.WithJudgeAPIKey("sk-judge")),
+	)
+	defer s.Close()
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	base := srv.URL + "/v1"
+
+	id := createClassify(base, uploadJSONL(base, `{"prompt": "What is 2 + 2?", "response": "4"}
+{"prompt": "Name a prime.", "response": "nine"}
+`))
+	if err := s.WaitIdle(context.Background()); err != nil { // a client would poll the status instead
+		log.Fatal(err)
+	}
+	_, b := call(http.MethodGet, base+"/evaluation/"+id+"/status", "", nil)
+	var st struct {
+		Status  string `json:"status"`
+		Results struct {
+			LabelCounts string `json:"label_counts"`
+			Usage       struct {
+				TotalTokens int `json:"total_tokens"`
+			} `json:"usage"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Status, st.Results.LabelCounts, st.Results.Usage.TotalTokens, "tokens")
+	// Output:
+	// completed {"yes": 1, "no": 1} 118 tokens
+}

@@ -23,6 +23,8 @@ func WithFixedFeedbackJudge(feedback, output string) Option {
 
 type fixedFeedbackJudge struct{ feedback, output string }
 
+func (fixedFeedbackJudge) jobProblem(jobSpec) string { return "" }
+
 func (j fixedFeedbackJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict {
 	v := standInJudge{}.judgeRow(ctx, spec, row)
 	v.feedback = j.feedback
@@ -105,6 +107,8 @@ func (g *GateJudge) move(d int, cancelled bool) {
 	g.changed = make(chan struct{})
 }
 
+func (g *GateJudge) jobProblem(jobSpec) string { return "" }
+
 func (g *GateJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict {
 	g.move(1, false)
 	select {
@@ -124,6 +128,8 @@ func WithJitterJudge(most time.Duration) Option {
 }
 
 type jitterJudge struct{ most time.Duration }
+
+func (j jitterJudge) jobProblem(jobSpec) string { return "" }
 
 func (j jitterJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict {
 	d := time.Duration(rowHash(row.canon) % uint64(j.most))

@@ -69,13 +69,21 @@ func (u *tokenUsage) object() generated.TokenUsage {
 // The runner calls judgeRow from several goroutines at once (up to the job's workers) and cancels
 // ctx when the job or the server stops; a judge must return promptly then. A failed call is a
 // verdict (verdictJudgeFail or verdictGenFail with errMsg), never a panic.
+//
+// Before the first row, the runner asks jobProblem: a job the judge cannot run (a template it
+// cannot render, a model source it may not call) ends in user_error with that reason, and no
+// model is called. Then columnProblem and rowProblem (for every row) are asked, in that order.
 type rowJudge interface {
+	jobProblem(spec jobSpec) string
 	judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict
 }
 
 // standInJudge is the deterministic stand-in (see the package doc): no model is called. It is the
 // default judge of every Server.
 type standInJudge struct{}
+
+// jobProblem: the stand-in runs every job.
+func (standInJudge) jobProblem(jobSpec) string { return "" }
 
 func (standInJudge) judgeRow(_ context.Context, spec jobSpec, row inputRow) verdict {
 	return judge(spec, row)

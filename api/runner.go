@@ -205,6 +205,11 @@ func (s *Server) judgeJob(ctx context.Context, rec jobRecord, spec jobSpec, prog
 	if strings.HasPrefix(spec.judge.Model, failJudgePrefix) {
 		return failedEnd(generated.EvaluationStatusError, "judge model "+spec.judge.Model+" is not available"), nil
 	}
+	// A job the judge cannot run (a template it cannot render, a model it may not call) ends
+	// before any row is read or any model called.
+	if problem := s.cfg.judge.jobProblem(spec); problem != "" {
+		return failedEnd(generated.EvaluationStatusUserError, problem), nil
+	}
 	// First pass: the columns present, and the number of rows.
 	present := map[string]bool{}
 	total := 0

@@ -63,6 +63,15 @@ func open(raw json.RawMessage, delim string) (*json.Decoder, bool) {
 	return dec, true
 }
 
+// Str is what a placeholder prints for a JSON value (see [Template.Render]).
+func Str(raw json.RawMessage) (string, error) {
+	var b strings.Builder
+	if err := writeStr(&b, raw); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
 // writeStr writes what Python's str() gives for a JSON value: a string as it is, anything else as
 // its repr.
 func writeStr(b *strings.Builder, raw json.RawMessage) error {

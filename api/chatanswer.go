@@ -1,0 +1,136 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/evalkit/together-evals/generated"
+)
+
+// instruction is what the engine appends to the judge's rendered system template: the JSON object
+// it must answer with.
+func instruction(spec jobSpec) string {
+	const lead = "Answer with one JSON object and nothing else, with the key \"feedback\" (a short explanation of your verdict) and "
+	switch spec.typ {
+	case generated.EvaluationTypeClassify:
+		quoted := make([]string, len(spec.labels))
+		for i, l := range spec.labels {
+			quoted[i] = strconv.Quote(l)
+		}
+		return lead + "the key \"label\": exactly one of " + strings.Join(quoted, ", ") + ".\n" +
+			"Example: {\"feedback\": \"...\", \"label\": " + quoted[0] + "}"
+	case generated.EvaluationTypeScore:
+		return lead + fmt.Sprintf("the key \"score\": a number from %s to %s.\n", num(spec.minScore), num(spec.maxScore)) +
+			fmt.Sprintf("Example: {\"feedback\": \"...\", \"score\": %s}", num(spec.maxScore))
+	default:
+		return lead + "the key \"choice\": \"A\" if Response A is better, \"B\" if Response B is better, \"Tie\" if neither is.\n" +
+			"Example: {\"feedback\": \"...\", \"choice\": \"A\"}"
+	}
+}
+
+// userPrompt is the user message of a classify or score judge: the output to judge.
+func userPrompt(_ jobSpec, outputs []string) string {
+	if len(outputs) == 0 {
+		return "Judge the input described above."
+	}
+	return "Response to evaluate:\n" + outputs[0]
+}
+
+// comparePrompt is the user message of a compare judge: the two responses, in the order given.
+func comparePrompt(a, b string) string {
+	return "Response A:\n" + a + "\n\nResponse B:\n" + b
+}
+
+// check reads a judge's answer: leniently parsed (a code fence or text around the object is
+// fine), strictly checked (a label of the job, a score in range, A / B / Tie). An answer that does
+// not pass is an invalid verdict that keeps the answer as given.
+func check(spec jobSpec, text string) verdict {
+	obj, ok := findObject(text)
+	invalid := func(feedback string) verdict {
+		return verdict{kind: verdictInvalid, answer: orDefault(text, "(an empty answer)"), feedback: feedback}
+	}
+	if !ok {
+		return invalid("The judge's answer holds no JSON object.")
+	}
+	var feedback string
+	if raw, ok := obj["feedback"]; ok {
+		if json.Unmarshal(raw, &feedback) != nil {
+			feedback = string(raw)
+		}
+	}
+	switch spec.typ {
+	case generated.EvaluationTypeClassify:
+		var label string
+		if json.Unmarshal(obj["label"], &label) != nil || !slices.Contains(spec.labels, strings.TrimSpace(label)) {
+			return invalid(orDefault(feedback, "The judge's answer has no label of the job."))
+		}
+		return verdict{label: strings.TrimSpace(label), feedback: feedback}
+	case generated.EvaluationTypeScore:
+		score, ok := scoreOf(obj["score"])
+		if !ok || score < spec.minScore || score > spec.maxScore {
+			return invalid(orDefault(feedback, "The judge's answer has no score in the job's range."))
+		}
+		return verdict{score: score, feedback: feedback}
+	default:
+		var choice string
+		if json.Unmarshal(obj["choice"], &choice) != nil {
+			return invalid(orDefault(feedback, "The judge's answer has no choice."))
+		}
+		choice = strings.TrimSpace(choice)
+		if choice != "A" && choice != "B" && choice != "Tie" {
+			return invalid(orDefault(feedback, "The judge's choice is not A, B or Tie."))
+		}
+		return verdict{choice: choice, feedback: feedback}
+	}
+}
+
+// scoreOf reads a score: a JSON number, or a string holding one.
+func scoreOf(raw json.RawMessage) (float64, bool) {
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		n = json.Number(strings.TrimSpace(s))
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// findObject finds the JSON object in a model's answer: the first '{' from which a whole object
+// decodes, preferring one that carries a verdict key (label, score, choice), so that an answer in a
+// code fence, or with text before and after, still reads.
+func findObject(text string) (map[string]json.RawMessage, bool) {
+	var first map[string]json.RawMessage
+	for i := 0; i < len(text); {
+		k := strings.IndexByte(text[i:], '{')
+		if k < 0 {
+			break
+		}
+		i += k
+		dec := json.NewDecoder(strings.NewReader(text[i:]))
+		var obj map[string]json.RawMessage
+		if err := dec.Decode(&obj); err == nil && obj != nil {
+			for _, key := range []string{"label", "score", "choice"} {
+				if _, ok := obj[key]; ok {
+					return obj, true
+				}
+			}
+			if first == nil {
+				first = obj
+			}
+			i += int(dec.InputOffset())
+			continue
+		}
+		i++
+	}
+	return first, first != nil
+}

@@ -1,0 +1,353 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/evalkit/together-evals/generated/chat"
+)
+
+// endpoint is where a model is called: a chat-completions base URL and the key sent there.
+type endpoint struct {
+	base string // normalised: scheme://host[/path], no trailing slash
+	key  string // "" sends no Authorization header
+}
+
+// chatBase normalises a base URL for the generated client: an absolute http or https URL with a
+// host; a URL with no path gets "/v1" (the provider writes external_base_url without it), a URL
+// that already ends in /chat/completions loses it (the client appends it). Userinfo is refused: a
+// credential belongs in the key, not in a URL that is logged.
+func chatBase(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", errors.New("is not a URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", errors.New("must start with http:// or https://")
+	case u.Host == "":
+		return "", errors.New("has no host")
+	case u.User != nil:
+		return "", errors.New("must not hold a user name or password (give the key separately)")
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", errors.New("must not have a query or a fragment")
+	}
+	path := strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions")
+	if path == "" {
+		path = "/v1"
+	}
+	return u.Scheme + "://" + u.Host + strings.TrimRight(path, "/"), nil
+}
+
+// plainRemote reports whether base is plain http to a host that is not a loopback address: where
+// a key is never sent.
+func plainRemote(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// chatCaller makes chat calls through generated clients (one per base URL) that share one
+// retrying HTTP client.
+type chatCaller struct {
+	cfg  chatJudgeConfig
+	doer chat.HttpRequestDoer
+
+	mu      sync.Mutex
+	clients map[string]*chat.Client
+}
+
+func newChatCaller(cfg chatJudgeConfig) *chatCaller {
+	base := cfg.httpClient
+	if base == nil {
+		base = &http.Client{}
+	}
+	attempt := *base
+	attempt.Timeout = cfg.callTimeout
+	rc := &retryablehttp.Client{
+		HTTPClient:   &attempt,
+		RetryWaitMin: cfg.waitMin,
+		RetryWaitMax: cfg.waitMax,
+		RetryMax:     cfg.retries,
+		CheckRetry:   retryChat,
+		Backoff:      backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	return &chatCaller{cfg: cfg, doer: retryDoer{rc: rc, maxBody: cfg.maxAnswerBytes}, clients: map[string]*chat.Client{}}
+}
+
+// client is the generated client for a base URL.
+func (c *chatCaller) client(base string) (*chat.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.clients[base]; ok {
+		return cl, nil
+	}
+	cl, err := chat.NewClient(base, chat.WithHTTPClient(c.doer))
+	if err != nil {
+		return nil, err
+	}
+	c.clients[base] = cl
+	return cl, nil
+}
+
+// retryChat says whether to send a chat call again: after a lost connection or a timeout, and on
+// 408, 429 and 5xx answers but 501 (retryablehttp's policy, plus 408). A cancelled context stops
+// at once.
+func retryChat(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err == nil && resp.StatusCode == http.StatusRequestTimeout {
+		return true, nil
+	}
+	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+}
+
+// backoff is the wait before retry number attempt+1: what a Retry-After header says (seconds or an
+// HTTP date), or min doubled per attempt with jitter (between half and all of it); never more than
+// max.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, maxWait)
+		}
+	}
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	if d <= 0 {
+		return 0
+	}
+	half := d / 2
+	return half + rand.N(d-half+1) //nolint:gosec // jitter, not a secret
+}
+
+// retryAfter reads a Retry-After value: whole seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > int64(24*time.Hour/time.Second) {
+			n = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// retryDoer sends a request through retryablehttp and bounds the answer's body.
+type retryDoer struct {
+	rc      *retryablehttp.Client
+	maxBody int64
+}
+
+func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
+	rr, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := d.rc.Do(rr)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{r: io.LimitReader(resp.Body, d.maxBody+1), c: resp.Body, left: d.maxBody}
+	return resp, nil
+}
+
+// errAnswerTooLarge is an answer body past the judge's bound.
+var errAnswerTooLarge = errors.New("the answer is larger than the judge reads")
+
+// limitedBody reads at most left bytes, then fails with errAnswerTooLarge.
+type limitedBody struct {
+	r    io.Reader
+	c    io.Closer
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, errAnswerTooLarge
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.c.Close() }
+
+// chatRequest is one call: who is called, and what is asked.
+type chatRequest struct {
+	ep          endpoint
+	model       string
+	system      string
+	user        string
+	maxTokens   int
+	temperature float64
+}
+
+// chatAnswer is what a call brought back.
+type chatAnswer struct {
+	text  string
+	usage *tokenUsage
+}
+
+// call asks a model for a completion. Its error is a sentence for a result row: it names the URL
+// called and what went wrong, and holds no key.
+func (c *chatCaller) call(ctx context.Context, r chatRequest) (chatAnswer, error) {
+	where := r.ep.base + "/chat/completions"
+	cl, err := c.client(r.ep.base)
+	if err != nil {
+		return chatAnswer{}, fmt.Errorf("%s: %w", where, err)
+	}
+	var messages []chat.ChatMessage
+	if r.system != "" {
+		messages = append(messages, chat.ChatMessage{Role: "system", Content: &r.system})
+	}
+	messages = append(messages, chat.ChatMessage{Role: "user", Content: &r.user})
+	body := chat.ChatCompletionRequest{Model: r.model, Messages: messages, MaxTokens: &r.maxTokens, Temperature: &r.temperature}
+	auth := func(_ context.Context, req *http.Request) error {
+		if r.ep.key != "" {
+			req.Header.Set("Authorization", "Bearer "+r.ep.key)
+		}
+		return nil
+	}
+	resp, err := cl.CreateChatCompletion(ctx, body, auth)
+	if err != nil {
+		return chatAnswer{}, c.callError(ctx, where, err, r.ep.key)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return chatAnswer{}, fmt.Errorf("%s answered %s%s", where, resp.Status, errorDetail(b, r.ep.key))
+	}
+	parsed, err := chat.ParseCreateChatCompletionResponse(resp)
+	switch {
+	case errors.Is(err, errAnswerTooLarge):
+		return chatAnswer{}, fmt.Errorf("%s: the answer is larger than %d bytes", where, c.cfg.maxAnswerBytes)
+	case err != nil:
+		return chatAnswer{}, c.callError(ctx, where, err, r.ep.key)
+	case parsed.JSON200 == nil:
+		return chatAnswer{}, fmt.Errorf("%s answered %q, not a chat completion in JSON", where, resp.Header.Get("Content-Type"))
+	case len(parsed.JSON200.Choices) == 0:
+		return chatAnswer{}, fmt.Errorf("%s answered no choices", where)
+	}
+	var a chatAnswer
+	if m := parsed.JSON200.Choices[0].Message; m != nil && m.Content != nil {
+		a.text = *m.Content
+	}
+	if u := parsed.JSON200.Usage; u != nil {
+		a.usage = &tokenUsage{}
+		if u.PromptTokens != nil {
+			a.usage.prompt = int64(*u.PromptTokens)
+		}
+		if u.CompletionTokens != nil {
+			a.usage.completion = int64(*u.CompletionTokens)
+		}
+		if u.TotalTokens != nil {
+			a.usage.total = int64(*u.TotalTokens)
+		} else {
+			a.usage.total = a.usage.prompt + a.usage.completion
+		}
+	}
+	return a, nil
+}
+
+// callError words a failed call: the server stopping, a timeout, a lost connection, or an answer
+// that is not JSON.
+func (c *chatCaller) callError(ctx context.Context, where string, err error, key string) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: the job was stopped before the model answered", where)
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Errorf("%s: no answer within %s (after %d attempts)", where, c.cfg.callTimeout, c.cfg.retries+1)
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Errorf("%s answered something that is not JSON", where)
+	case errors.As(err, &typ):
+		return fmt.Errorf("%s answered JSON that is not a chat completion (%s holds a %s)", where, typ.Field, typ.Value)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return fmt.Errorf("%s: %s (after %d attempts)", where, scrub(err.Error(), key), c.cfg.retries+1)
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// errorDetail is the message of an error answer, read leniently ({"error": {"message": ...}},
+// {"error": "..."}, {"message": ...} or text), shortened and without the key.
+func errorDetail(body []byte, key string) string {
+	msg := strings.TrimSpace(string(body))
+	var v struct {
+		Error   any    `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &v) == nil {
+		switch e := v.Error.(type) {
+		case string:
+			msg = e
+		case map[string]any:
+			if m, ok := e["message"].(string); ok {
+				msg = m
+			}
+		default:
+			if v.Message != "" {
+				msg = v.Message
+			}
+		}
+	}
+	msg = strings.Join(strings.Fields(scrub(msg, key)), " ")
+	if msg == "" {
+		return ""
+	}
+	if r := []rune(msg); len(r) > 300 {
+		msg = string(r[:300]) + "..."
+	}
+	return ": " + msg
+}
+
+// scrub removes a key from text an endpoint or a library wrote.
+func scrub(text, key string) string {
+	if len(key) < 4 {
+		return text
+	}
+	return strings.ReplaceAll(text, key, "[REDACTED]")
+}
