@@ -7,7 +7,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 FUZZTIME ?= 20s
 BENCHCOUNT ?= 6
 
-.PHONY: help generate check-generated vet test test-short bench-smoke lint fuzz bench bench-node demo build tools clean spec-drift
+.PHONY: help generate check-generated vet test test-short bench-smoke lint fuzz bench bench-node size demo build tools clean spec-drift
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ fuzz: ## Run every fuzz target for FUZZTIME each (seed corpora always run in mak
 
 bench: ## Benchmarks, interleaved runs, ratios against the hand-written floor (scripts/bench.sh).
 	BENCHCOUNT=$(BENCHCOUNT) ./scripts/bench.sh
+
+size: ## Binary size of a one-Retrieve program on wrappers beside the same on net/http (scripts/binsize.sh).
+	GO=$(GO) ./scripts/binsize.sh
 
 bench-node: ## Optional: the provider's TypeScript SDK (npm together-ai) side by side with floor and wrappers (scripts/bench-node.sh; needs node, npm).
 	./scripts/bench-node.sh

@@ -16,7 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	evals "github.com/evalkit/together-evals"
-	"github.com/evalkit/together-evals/generated"
+	"github.com/evalkit/together-evals/generated/spec"
 	"github.com/evalkit/together-evals/internal/contract"
 )
 
@@ -56,7 +56,7 @@ func TestSpecIsValidOpenAPI303(t *testing.T) {
 }
 
 func TestEmbeddedSpecMatchesOpenAPIYAML(t *testing.T) {
-	embedded, err := generated.GetSpec()
+	embedded, err := spec.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

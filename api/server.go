@@ -31,7 +31,7 @@ type handlers struct{ s *Server }
 
 var _ generated.StrictServerInterface = handlers{}
 
-// New returns a Server configured by opts. It panics if the spec embedded in the generated package
+// New returns a Server configured by opts. It panics if the spec embedded in package generated/spec
 // cannot be loaded, which the package's tests rule out.
 func New(opts ...Option) *Server {
 	cfg := defaultConfig()

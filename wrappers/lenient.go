@@ -6,22 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/evalkit/together-evals/generated"
+	"github.com/evalkit/together-evals/generated/jobschema"
 )
 
 // The spec says what each field of a job holds, and answers are decoded strictly against it. When
 // a job does not decode (a time stamp without a zone, a count sent as a string, an error sent as
 // an object), it is repaired instead of failing the whole call, or a whole list: repairJob walks
-// the job along the spec's own EvaluationJob schema (embedded in package generated, so no field is
-// listed here by hand), rewrites each value that breaks its schema into the form the schema gives
+// the job along the spec's own EvaluationJob schema (jobschema.EvaluationJob, a table that go
+// generate writes from openapi.yaml, so no field is listed here by hand and no OpenAPI loader runs
+// in the client), rewrites each value that breaks its schema into the form the schema gives
 // it, or drops it, and says what it did; the job is then decoded again and carries those notes
 // (Job.Warnings). A well-formed answer never comes here, so the strict, fast path costs nothing
 // more.
@@ -33,27 +30,10 @@ var naiveTimeLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z07:00",
 }
 
-// jobSchema is the spec's EvaluationJob schema, loaded once, the first time a job needs repair.
-var jobSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
-	doc, err := generated.GetSpec()
-	if err != nil {
-		return nil, err
-	}
-	ref := doc.Components.Schemas["EvaluationJob"]
-	if ref == nil || ref.Value == nil {
-		return nil, errors.New("the spec has no EvaluationJob schema")
-	}
-	return ref.Value, nil
-})
-
 // repairJob returns raw (one job object, or the answer of /status, whose fields are a job's) with
 // the values that break the spec repaired or dropped, and a note for each, naming the field. It
 // fails only when raw is not a JSON object at all.
 func repairJob(raw []byte) ([]byte, []string, error) {
-	schema, err := jobSchema()
-	if err != nil {
-		return nil, nil, err
-	}
 	var job map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -69,7 +49,7 @@ func repairJob(raw []byte) ([]byte, []string, error) {
 		job["results"] = map[string]any{"error": s}
 		r.note("results", "is a string; read as the error of a failed job")
 	}
-	r.object(job, schema, "")
+	r.object(job, jobschema.EvaluationJob, "")
 	fixed, err := json.Marshal(job)
 	if err != nil {
 		return nil, nil, err
@@ -84,32 +64,27 @@ func (r *repairer) note(field, what string) { r.notes = append(r.notes, field+":
 
 // object repairs the properties of m that its schema describes, in name order; unknown ones are
 // left as they are.
-func (r *repairer) object(m map[string]any, s *openapi3.Schema, prefix string) {
-	names := make([]string, 0, len(s.Properties))
-	for name := range s.Properties {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		v, ok := m[name]
-		if !ok || v == nil || s.Properties[name].Value == nil {
+func (r *repairer) object(m map[string]any, s *jobschema.Schema, prefix string) {
+	for _, p := range s.Properties {
+		v, ok := m[p.Name]
+		if !ok || v == nil {
 			continue
 		}
-		fixed, keep := r.value(v, s.Properties[name].Value, prefix+name, slices.Contains(s.Required, name))
+		fixed, keep := r.value(v, p.Schema, prefix+p.Name, p.Required)
 		if keep {
-			m[name] = fixed
+			m[p.Name] = fixed
 		} else {
-			delete(m, name)
+			delete(m, p.Name)
 		}
 	}
 }
 
 // value repairs v against s; keep is false when v must be left out.
-func (r *repairer) value(v any, s *openapi3.Schema, field string, required bool) (fixed any, keep bool) {
-	switch {
-	case len(s.OneOf) > 0 || len(s.AnyOf) > 0:
+func (r *repairer) value(v any, s *jobschema.Schema, field string, required bool) (fixed any, keep bool) {
+	switch s.Kind {
+	case jobschema.Union:
 		return v, true // label_counts: decoded lazily, its own errors reported where it is read
-	case s.Type.Is("object"):
+	case jobschema.Object:
 		m, ok := v.(map[string]any)
 		if !ok {
 			r.note(field, "is not an object; left out")
@@ -117,7 +92,7 @@ func (r *repairer) value(v any, s *openapi3.Schema, field string, required bool)
 		}
 		r.object(m, s, field+".")
 		return m, true
-	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil:
+	case jobschema.Array:
 		list, ok := v.([]any)
 		if !ok {
 			r.note(field, "is not a list; left out")
@@ -129,18 +104,18 @@ func (r *repairer) value(v any, s *openapi3.Schema, field string, required bool)
 				kept = append(kept, item)
 				continue
 			}
-			if f, keep := r.value(item, s.Items.Value, fmt.Sprintf("%s[%d]", field, i), false); keep {
+			if f, keep := r.value(item, s.Items, fmt.Sprintf("%s[%d]", field, i), false); keep {
 				kept = append(kept, f)
 			}
 		}
 		return kept, true
-	case s.Type.Is("string") && s.Format == "date-time":
+	case jobschema.DateTime:
 		return r.stamp(v, field)
-	case s.Type.Is("string"):
+	case jobschema.String:
 		return r.str(v, field, required)
-	case s.Type.Is("number"), s.Type.Is("integer"):
+	case jobschema.Number:
 		return r.num(v, field)
-	case s.Type.Is("boolean"):
+	case jobschema.Boolean:
 		if _, ok := v.(bool); !ok {
 			r.note(field, "is not true or false; left out")
 			return nil, false

@@ -21,7 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/evalkit/together-evals/generated"
+	"github.com/evalkit/together-evals/generated/spec"
 )
 
 // Validator validates requests and responses against one OpenAPI document. It is safe for
@@ -50,11 +50,11 @@ var (
 	embeddedErr  error
 )
 
-// Embedded returns a Validator for the spec embedded in the generated package (openapi.yaml as it
+// Embedded returns a Validator for the spec embedded in package generated/spec (openapi.yaml as it
 // was when the code was generated), for paths under basePath "/v1".
 func Embedded() (*Validator, error) {
 	embeddedOnce.Do(func() {
-		doc, err := generated.GetSpec()
+		doc, err := spec.GetSpec()
 		if err != nil {
 			embeddedErr = fmt.Errorf("contract: load embedded spec: %w", err)
 			return
