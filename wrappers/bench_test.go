@@ -157,6 +157,7 @@ func BenchmarkDecodeJob(b *testing.B) {
 	b.Run(implFloor, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			var j floorJob
 			if err := json.Unmarshal(body, &j); err != nil {
@@ -168,10 +169,12 @@ func BenchmarkDecodeJob(b *testing.B) {
 			}
 			sinkFloorJob = &j
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run(implFloorV2, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			j, counts, err := floorV2Decode(body)
 			if err != nil {
@@ -179,10 +182,12 @@ func BenchmarkDecodeJob(b *testing.B) {
 			}
 			sinkFloorV2, sinkCounts = j, counts
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run(implWrappers, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			j, err := decodeJob(body)
 			if err != nil {
@@ -193,6 +198,7 @@ func BenchmarkDecodeJob(b *testing.B) {
 			}
 			sinkJob = j
 		}
+		reportCPU(b, cpu0)
 	})
 }
 
@@ -200,6 +206,7 @@ func BenchmarkDecodeJob(b *testing.B) {
 func decodeFloorV1List(b *testing.B, body []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	cpu0 := processCPU()
 	for b.Loop() {
 		var jobs []floorJob
 		if err := json.Unmarshal(body, &jobs); err != nil {
@@ -207,6 +214,7 @@ func decodeFloorV1List(b *testing.B, body []byte) {
 		}
 		sinkFloorJobs = jobs
 	}
+	reportCPU(b, cpu0)
 }
 
 // BenchmarkDecodeList decodes a list of 1000 jobs with 20 status updates each (about 3.3 MB). The
@@ -218,6 +226,7 @@ func BenchmarkDecodeList(b *testing.B) {
 	b.Run(implFloorV2, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			var jobs []floorJobV2
 			if err := jsonv2.Unmarshal(body, &jobs); err != nil {
@@ -225,10 +234,12 @@ func BenchmarkDecodeList(b *testing.B) {
 			}
 			sinkFloorV2s = jobs
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run(implWrappers, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			jobs, err := decodeJobs(body)
 			if err != nil {
@@ -236,6 +247,7 @@ func BenchmarkDecodeList(b *testing.B) {
 			}
 			sinkJobs = jobs
 		}
+		reportCPU(b, cpu0)
 	})
 }
 
@@ -247,6 +259,7 @@ func BenchmarkDecodeListHistories(b *testing.B) {
 	b.Run(implFloorV2, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			var jobs []floorJobV2Eager
 			if err := jsonv2.Unmarshal(body, &jobs); err != nil {
@@ -254,10 +267,12 @@ func BenchmarkDecodeListHistories(b *testing.B) {
 			}
 			sinkFloorV2Full = jobs
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run(implWrappers, func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
+		cpu0 := processCPU()
 		for b.Loop() {
 			jobs, err := decodeJobs(body)
 			if err != nil {
@@ -270,6 +285,7 @@ func BenchmarkDecodeListHistories(b *testing.B) {
 			}
 			sinkJobs = jobs
 		}
+		reportCPU(b, cpu0)
 	})
 }
 
@@ -431,6 +447,14 @@ func drain(errs <-chan error) []error {
 		all = append(all, err)
 	}
 	return all
+}
+
+// reportCPU reports the process's CPU time (user and system, GC included) per operation since cpu0:
+// on a machine shared with other work it moves far less than the wall time of ns/op.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	if cpu := processCPU(); cpu > 0 {
+		b.ReportMetric(float64(cpu-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 }
 
 // reportRate reports requests per second and client CPU per request since start and cpu0.

@@ -106,10 +106,13 @@ func (j *Job) StatusUpdates() []StatusUpdate {
 	if j.history == nil {
 		return nil
 	}
-	var h statusHistory
-	if err := jsonv2.Unmarshal(j.history, &h, decodeOptions); err != nil {
-		// Unreachable: the history passed checkHistory, which accepts only what this decodes.
-		return nil
+	h, ok := decodeCheckedHistory(j.history)
+	if !ok {
+		// Unreachable (the history passed checkHistory): the eager path's decoder, which
+		// cannot fail on it either.
+		if err := jsonv2.Unmarshal(j.history, &h, decodeOptions); err != nil {
+			return nil
+		}
 	}
 	u := []StatusUpdate(h)
 	j.updates.CompareAndSwap(nil, &u)
