@@ -14,6 +14,7 @@ import (
 //   - const becomes a one-value enum;
 //   - a oneOf or anyOf branch that is only {type: null} becomes nullable: true, and a union left
 //     with one branch becomes that branch;
+//   - an allOf whose parts are all objects becomes one object with every part's properties;
 //   - a oneOf or anyOf whose branches are all objects becomes one object: every branch's
 //     properties (each located where its branch defines it), required where every branch requires
 //     it, enums of a property shared by several branches joined.
@@ -175,6 +176,32 @@ func (n *normalizer) ref(ref *openapi3.SchemaRef) {
 			ref.Value = &b
 			return
 		}
+	}
+
+	// An allOf of objects is one object: every part's properties, required where a part requires.
+	if len(s.AllOf) > 0 && allObjects(s.AllOf) && (s.Type == nil || len(*s.Type) == 0 || s.Type.Is(openapi3.TypeObject)) {
+		props, origins := openapi3.Schemas{}, map[string]string{}
+		for name, p := range s.Properties {
+			props[name], origins[name] = p, n.ix.propertyAt(s, name, "")
+		}
+		required := slices.Clone(s.Required)
+		for _, part := range s.AllOf {
+			for _, name := range sortedKeys(part.Value.Properties) {
+				if _, ok := props[name]; !ok {
+					props[name], origins[name] = part.Value.Properties[name], n.ix.propertyAt(part.Value, name, "")
+				}
+			}
+			for _, r := range part.Value.Required {
+				if !slices.Contains(required, r) {
+					required = append(required, r)
+				}
+			}
+		}
+		sort.Strings(required)
+		s.AllOf = nil
+		s.Type = &openapi3.Types{openapi3.TypeObject}
+		s.Properties, s.Required = props, required
+		n.ix.props[s] = origins
 	}
 
 	// A union of objects is one object.

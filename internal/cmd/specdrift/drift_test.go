@@ -421,3 +421,25 @@ func TestRecursiveSchemas(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant exit 1 and:\n%s", code, errOut, out, want)
 	}
 }
+
+func TestAllOfIsOneObject(t *testing.T) {
+	// The provider composes its thing from two parts; openapi.yaml writes one object.
+	up := editedUpstream(t,
+		"    ThingObject:\n      type: object\n      required: [id, state]\n      properties:\n        id:\n          type: string\n",
+		"    ThingObject:\n      allOf:\n        - $ref: \"#/components/schemas/ThingCore\"\n        - type: object\n          required: [id]\n          properties:\n            id:\n              type: string\n"+
+			"    ThingCore:\n      type: object\n      required: [state]\n      properties:\n")
+	code, out, errOut := runDrift(t, "-spec", oursFile, "-deviations", "", up)
+	if code != 0 || out != "" || errOut != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and nothing", code, out, errOut)
+	}
+	// A property the core gains is located in the core.
+	up = editedUpstream(t,
+		"    ThingObject:\n      type: object\n      required: [id, state]\n      properties:\n        id:\n          type: string\n",
+		"    ThingObject:\n      allOf:\n        - $ref: \"#/components/schemas/ThingCore\"\n        - type: object\n          required: [id]\n          properties:\n            id:\n              type: string\n"+
+			"    ThingCore:\n      type: object\n      required: [state]\n      properties:\n        color:\n          type: string\n")
+	code, out, errOut = runDrift(t, "-spec", oursFile, "-deviations", "", up)
+	want := "GET /things, GET /things/{id}, POST /things response 200: [].color (and 1 more): the provider has property color; openapi.yaml does not [property-only-upstream] upstream #/components/schemas/ThingCore/properties/color; ours #/components/schemas/Thing/properties (ours.yaml:82)\n"
+	if code != 1 || out != want || errOut != "" {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant exit 1 and:\n%s", code, errOut, out, want)
+	}
+}
