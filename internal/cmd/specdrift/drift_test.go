@@ -198,6 +198,16 @@ GET /things/{id} operation: openapi.yaml has this operation; the provider does n
 			want:  `GET /things/{id} response 404: the provider sends header X-Request-Id; openapi.yaml does not say so [header-only-upstream] upstream #/paths/~1things~1{thingId}/get/responses/404/headers/X-Request-Id; ours #/components/responses/Error (ours.yaml:69)`,
 		},
 		{
+			name:  "type changed in the object branch of a oneOf of a string and an object",
+			edits: []string{"        temperature:\n          type: number\n", "        temperature:\n          type: integer\n"},
+			want:  `POST /things request body: parameters.source.temperature: type integer upstream, number in ours [type] upstream #/components/schemas/ModelSpec/properties/temperature; ours #/components/schemas/SourceModel/properties/temperature (ours.yaml:171)`,
+		},
+		{
+			name:  "branch only upstream in a oneOf of a string and an object",
+			edits: []string{"            - type: string\n", "            - type: string\n            - type: array\n              items:\n                type: string\n"},
+			want:  `POST /things request body: parameters.source: oneOf branch #2 (array) only upstream [union-only-upstream] upstream #/components/schemas/LabelParameters/properties/source/oneOf/1; ours #/components/schemas/Source (ours.yaml:158)`,
+		},
+		{
 			name:  "property added to one branch of a results union",
 			edits: []string{"        label:\n          type: string\n        score:", "        label:\n          type: string\n        confidence:\n          type: number\n        score:"},
 			want:  `GET /things, GET /things/{id}, POST /things response 200: [].results.confidence (and 1 more): the provider has property confidence; openapi.yaml does not [property-only-upstream] upstream #/components/schemas/LabelResults/properties/confidence; ours #/components/schemas/Results/properties (ours.yaml:98)`,
@@ -439,6 +449,37 @@ func TestAllOfIsOneObject(t *testing.T) {
 			"    ThingCore:\n      type: object\n      required: [state]\n      properties:\n        color:\n          type: string\n")
 	code, out, errOut = runDrift(t, "-spec", oursFile, "-deviations", "", up)
 	want := "GET /things, GET /things/{id}, POST /things response 200: [].color (and 1 more): the provider has property color; openapi.yaml does not [property-only-upstream] upstream #/components/schemas/ThingCore/properties/color; ours #/components/schemas/Thing/properties (ours.yaml:82)\n"
+	if code != 1 || out != want || errOut != "" {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant exit 1 and:\n%s", code, errOut, out, want)
+	}
+}
+
+func TestOverlappingDeviationsAreBothInUse(t *testing.T) {
+	up := editedUpstream(t, colorEdit...)
+	devs := writeFile(t, "deviations.yaml", `deviations:
+  - kind: property-only-upstream
+    upstream: "#/components/schemas/ThingObject/properties/color"
+    reason: We do not show colours.
+  - kind: "*-only-upstream"
+    operation: GET /things
+    reason: openapi.yaml describes only part of the list.
+`)
+	// The second entry covers the finding in GET /things only; the first covers it everywhere.
+	code, out, errOut := runDrift(t, "-spec", oursFile, "-deviations", devs, up)
+	if code != 0 || out != "" || errOut != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and nothing", code, out, errOut)
+	}
+}
+
+func TestDeviationScopedToOneOperationLeavesTheOthers(t *testing.T) {
+	up := editedUpstream(t, colorEdit...)
+	devs := writeFile(t, "deviations.yaml", `deviations:
+  - kind: "*-only-upstream"
+    operation: GET /things
+    reason: openapi.yaml describes only part of the list.
+`)
+	code, out, errOut := runDrift(t, "-spec", oursFile, "-deviations", devs, up)
+	want := "GET /things/{id}, POST /things response 200: color: the provider has property color; openapi.yaml does not [property-only-upstream] upstream #/components/schemas/ThingObject/properties/color; ours #/components/schemas/Thing/properties (ours.yaml:82)\n"
 	if code != 1 || out != want || errOut != "" {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant exit 1 and:\n%s", code, errOut, out, want)
 	}
