@@ -269,18 +269,12 @@ func (w *walker) schema(p place, sd *diff.SchemaDiff, upAt, oursAt string) {
 		w.add(KindFormat, p, "", "format "+orNone(r.Format)+" upstream, "+orNone(b.Format)+" in ours", upAt, oursAt)
 	}
 	if ed := sd.EnumDiff; ed != nil {
-		added, deleted := ed.Added, ed.Deleted
-		if ed.EnumAdded {
-			added = r.Enum
-		}
-		if ed.EnumDeleted {
-			deleted = b.Enum
-		}
-		for _, v := range added {
+		// Added and Deleted hold every value also when one side has no enum at all.
+		for _, v := range ed.Added {
 			s := fmt.Sprint(v)
 			w.add(KindEnumOnlyUpstream, p, s, "enum value "+s+" only upstream", upAt, oursAt)
 		}
-		for _, v := range deleted {
+		for _, v := range ed.Deleted {
 			s := fmt.Sprint(v)
 			w.add(KindEnumOnlyOurs, p, s, "enum value "+s+" only in ours", upAt, oursAt)
 		}

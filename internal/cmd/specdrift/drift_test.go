@@ -120,6 +120,11 @@ GET /things/{id} operation: openapi.yaml has this operation; the provider does n
 			want:  `GET /things, GET /things/{id}, POST /things response 200: [].size (and 1 more): openapi.yaml has property size; the provider's document does not [property-only-ours] upstream #/components/schemas/ThingObject/properties; ours #/components/schemas/Thing/properties/size (ours.yaml:87)`,
 		},
 		{
+			name:  "required response property only ours",
+			edits: []string{"      required: [id, state]\n      properties:\n        id:\n          type: string\n        state:\n          type: string\n          enum: [new, done]\n", "      required: [id]\n      properties:\n        id:\n          type: string\n"},
+			want:  `GET /things, GET /things/{id}, POST /things response 200: [].state (and 1 more): openapi.yaml has property state; the provider's document does not [property-only-ours] upstream #/components/schemas/ThingObject/properties; ours #/components/schemas/Thing/properties/state (ours.yaml:85)`,
+		},
+		{
 			name:  "response property required upstream",
 			edits: []string{"      required: [id, state]\n", "      required: [id, state, size]\n"},
 			want:  `GET /things, GET /things/{id}, POST /things response 200: [].size (and 1 more): required upstream, optional in ours [property-required-only-upstream] upstream #/components/schemas/ThingObject/properties/size; ours #/components/schemas/Thing/properties/size (ours.yaml:87)`,
@@ -158,6 +163,17 @@ GET /things/{id} operation: openapi.yaml has this operation; the provider does n
 			name:  "enum value only ours",
 			edits: []string{"            type: string\n            enum: [new, done]\n", "            type: string\n            enum: [new]\n"},
 			want:  `GET /things parameter query state: enum value done only in ours [enum-only-ours] upstream #/paths/~1things/get/parameters/1/schema; ours #/components/schemas/State (ours.yaml:76)`,
+		},
+		{
+			name:  "enum upstream on a plain string",
+			edits: []string{"        id:\n          type: string\n        state:", "        id:\n          type: string\n          enum: [a1, b2]\n        state:"},
+			want: `GET /things, GET /things/{id}, POST /things response 200: [].id (and 1 more): enum value a1 only upstream [enum-only-upstream] upstream #/components/schemas/ThingObject/properties/id; ours #/components/schemas/Thing/properties/id (ours.yaml:83)
+GET /things, GET /things/{id}, POST /things response 200: [].id (and 1 more): enum value b2 only upstream [enum-only-upstream] upstream #/components/schemas/ThingObject/properties/id; ours #/components/schemas/Thing/properties/id (ours.yaml:83)`,
+		},
+		{
+			name:  "const upstream",
+			edits: []string{"        state:\n          type: string\n          enum: [new, done]\n", "        state:\n          const: new\n"},
+			want:  `GET /things, GET /things/{id}, POST /things response 200: [].state (and 1 more): enum value done only in ours [enum-only-ours] upstream #/components/schemas/ThingObject/properties/state; ours #/components/schemas/State (ours.yaml:76)`,
 		},
 		{
 			name:  "nullable upstream",
