@@ -157,7 +157,7 @@ func (a *app) rootCmd() *cobra.Command {
 
 	root.AddCommand(
 		a.getCmd(), a.statusCmd(), a.listCmd(), a.modelsCmd(), a.createCmd(), a.waitCmd(),
-		a.checkCmd(), a.gateCmd(), a.diffCmd(), a.resultsCmd(), a.filesCmd(), a.serveCmd(), a.demoCmd(),
+		a.checkCmd(), a.gateCmd(), a.diffCmd(), a.reportCmd(), a.resultsCmd(), a.filesCmd(), a.serveCmd(), a.demoCmd(),
 	)
 	// The completion command is cobra's, added here rather than when the command line runs so
 	// that it groups its shells as create groups job types: an unknown shell is a usage error.

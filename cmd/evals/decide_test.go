@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -309,4 +311,54 @@ func TestDiffSignificantDropExitsFive(t *testing.T) {
 		t.Errorf("%s", r.stderr)
 	}
 	c.mustRun(0, "diff", base, next, "--key", "id", "--fail-on-regression", "--alpha", "0.001")
+}
+
+func TestReportWritesHTMLAndMarkdown(t *testing.T) {
+	srv := startTickingAPI(t)
+	c := newCLI(t, srv.URL)
+	base, next := diffRuns(t, c)
+	out := filepath.Join(t.TempDir(), "report.html")
+	r := c.mustRun(0, "report", next, "--baseline", base, "--key", "id", "--out", out)
+	if !strings.Contains(r.stderr, "Wrote the html report of job "+next) {
+		t.Errorf("%s", r)
+	}
+	page, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<!DOCTYPE html>", "Compared with baseline " + base, "Regressed rows (3)", "&lt;script&gt;alert(1)&lt;/script&gt;"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(string(page), "<script>alert") {
+		t.Error("a row's script reached the page unescaped")
+	}
+	r = c.mustRun(0, "report", next, "--baseline", base, "--key", "id", "--format", "markdown", "--out", "-")
+	if !strings.HasPrefix(r.stdout, "## Evaluation "+strings.ReplaceAll(next, "-", `\-`)) || !strings.Contains(r.stdout, "### Regressed rows (3)") || strings.Contains(r.stdout, "<script>") {
+		t.Errorf("markdown:\n%s", r.stdout)
+	}
+	md := filepath.Join(t.TempDir(), "summary.md")
+	c.mustRun(0, "report", next, "--out", md)
+	if b, err := os.ReadFile(md); err != nil || !strings.HasPrefix(string(b), "## Evaluation") {
+		t.Errorf("the format follows the extension: %v %q", err, b)
+	}
+	before := srv.totalRequests()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", next}, "--out: is required"},
+		{[]string{"report", next, "--out", "report.txt"}, `--format: is needed: "report.txt" has no .html or .md extension`},
+		{[]string{"report", next, "--out", "r.html", "--format", "pdf"}, `--format: must be html or markdown, got "pdf"`},
+		{[]string{"report", next, "--out", "r.html", "--key", "id"}, "--key: only applies with --baseline"},
+	} {
+		r := c.mustRun(2, tc.args...)
+		if !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: stderr lacks %q:\n%s", tc.args, tc.want, r)
+		}
+	}
+	if n := srv.totalRequests(); n != before {
+		t.Errorf("%d requests sent for bad flags", n-before)
+	}
 }

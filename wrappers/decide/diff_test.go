@@ -296,3 +296,22 @@ func TestDiffErrorsNameTheRunAndLine(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestDiffByInputFieldsIgnoresWhatTheJudgeAdds(t *testing.T) {
+	e := newEnv(t)
+	rows := rowsWith("", "good", "bad")
+	base := e.run(t, classifyReq(e.upload(t, rows...)))
+	// In the new job "bad" is no label: that row's answer is invalid, and the local API keeps it
+	// as judge_answer, a field the base row does not have.
+	req := classifyReq(e.upload(t, rows[1], rows[0]))
+	req.Labels = []string{"good", "poor"}
+	next := e.run(t, req)
+	res, err := decide.Diff(context.Background(), decide.Job(e.client, base), decide.Job(e.client, next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// good stays; bad (a fail) -> invalid moves from judged to not judged: regressed.
+	if s := res.Summary; s.Paired != 2 || s.Regressed != 1 || s.Unchanged != 1 || s.OnlyBase+s.OnlyNew != 0 {
+		t.Fatalf("summary = %+v", s)
+	}
+}

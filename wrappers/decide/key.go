@@ -40,17 +40,25 @@ func (m MatchMode) String() string {
 	return "unknown"
 }
 
-// serviceField reports whether key is a field the service adds to an input row in a result row.
+// serviceField reports whether key is a field the service (or the local API) adds to an input row
+// in a result row.
 func serviceField(key string) bool {
 	switch key {
 	case wrappers.RowKeySuccess, wrappers.RowKeyError, wrappers.RowKeyFeedback,
 		wrappers.RowKeyInvalidJudgeOutput, wrappers.RowKeyLabel, wrappers.RowKeyScore,
 		wrappers.RowKeyFinalDecision, wrappers.RowKeyModelOutput, wrappers.RowKeyModelAOutput,
-		wrappers.RowKeyModelBOutput:
+		wrappers.RowKeyModelBOutput, rowKeyJudgeAnswer, rowKeyUsage:
 		return true
 	}
 	return false
 }
+
+// Fields the project's local API (package api) adds to a result row besides the service's: the
+// judge's answer when it was not an allowed verdict, and the tokens a real judge used.
+const (
+	rowKeyJudgeAnswer = "judge_answer"
+	rowKeyUsage       = "usage"
+)
 
 // InputFields returns the row's input fields (every field the service did not add), in the
 // order written.

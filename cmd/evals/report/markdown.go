@@ -1,0 +1,136 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// MarkdownBudget is the most bytes the Markdown report takes, whatever the job's size.
+const MarkdownBudget = 60_000
+
+// markdownValueRunes cuts each value in the Markdown tables.
+const markdownValueRunes = 160
+
+// EscapeMarkdown makes untrusted text safe in a GitHub-flavoured Markdown table cell: ASCII
+// punctuation is backslash-escaped (so nothing formats, links or closes the cell), <, > and & are
+// written as entities (so no HTML passes through), and line breaks and tabs become spaces.
+func EscapeMarkdown(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for _, r := range s {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r < 0x80 && strings.ContainsRune("\\`*_{}[]()#+-.!|~:/\"'=$%^@;,?", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == utf8.RuneError || r < 0x20 || r == 0x7f:
+			b.WriteRune('\uFFFD')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// md escapes a value for a cell after cutting it short.
+func md(s string) string {
+	return EscapeMarkdown(strings.Join(strings.Fields(Cut(s, markdownValueRunes)), " "))
+}
+
+// inputsText is a row's input fields on one line: name: value; name: value.
+func inputsText(r Row) string {
+	parts := make([]string, 0, len(r.Inputs))
+	for _, f := range r.Inputs {
+		parts = append(parts, f.Name+": "+f.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// WriteMarkdown writes the report as GitHub-flavoured Markdown under [MarkdownBudget] bytes: the
+// summary, then the regressed rows and the failed and invalid rows while they fit.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Evaluation %s\n\n", md(r.JobID))
+	fmt.Fprintf(&b, "%s job, %s. Report made %s by evals.\n\n", md(r.Type), md(r.Status), md(r.Generated))
+	b.WriteString("| Parameter | Value |\n| --- | --- |\n")
+	for _, p := range r.Parameters {
+		fmt.Fprintf(&b, "| %s | %s |\n", md(p.Name), md(p.Value))
+	}
+	b.WriteString("\n| Figure | Value |\n| --- | --- |\n")
+	for _, f := range r.Figures {
+		fmt.Fprintf(&b, "| %s | %s |\n", md(f.Name), md(f.Value))
+	}
+	for _, c := range r.Charts {
+		fmt.Fprintf(&b, "\n**%s**: ", md(c.Title))
+		parts := make([]string, len(c.Bars))
+		for i, bar := range c.Bars {
+			parts[i] = fmt.Sprintf("%s %d", md(bar.Label), bar.Count)
+		}
+		b.WriteString(strings.Join(parts, ", ") + "\n")
+	}
+	if c := r.Comparison; c != nil {
+		s := &c.Summary
+		fmt.Fprintf(&b, "\n### Compared with baseline %s\n\n", md(c.BaseID))
+		fmt.Fprintf(&b, "Rows paired by %s: %d paired, %d only in the baseline, %d only in this run; **%d regressed**, %d improved, %d unchanged.\n\n",
+			md(s.MatchedBy.String()), s.Paired, s.OnlyBase, s.OnlyNew, s.Regressed, s.Improved, s.Unchanged)
+		b.WriteString("| | Baseline | This run | Change | Test |\n| --- | --- | --- | --- | --- |\n")
+		for _, l := range CompareLines(s) {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(l.Name), md(l.Base), md(l.New), md(l.Change), md(l.Test))
+		}
+		fmt.Fprintf(&b, "\n%s\n", md(CompareNote(s)))
+	}
+
+	// The rows, while they fit: the footer saying what was left out must fit too.
+	const footerRoom = 600
+	left := 0
+	section := func(title string, rows []Row, total int, line func(Row) string, header string) {
+		if total == 0 {
+			return
+		}
+		head := fmt.Sprintf("\n### %s (%d)\n\n%s", title, total, header)
+		if b.Len()+len(head) > MarkdownBudget-footerRoom {
+			left += total
+			return
+		}
+		b.WriteString(head)
+		shown := 0
+		for _, row := range rows {
+			l := line(row)
+			if b.Len()+len(l) > MarkdownBudget-footerRoom {
+				break
+			}
+			b.WriteString(l)
+			shown++
+		}
+		left += total - shown
+	}
+	if c := r.Comparison; c != nil {
+		section("Regressed rows", c.Regressed, c.Summary.Regressed, func(row Row) string {
+			return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", md(row.Key), md(row.BaseVerdict), md(row.Verdict), md(inputsText(row)), md(row.Feedback+" "+row.Error))
+		}, "| Key | Baseline | This run | Inputs | Feedback |\n| --- | --- | --- | --- | --- |\n")
+	}
+	var bad []Row
+	for _, row := range r.Rows {
+		if row.Bad {
+			bad = append(bad, row)
+		}
+	}
+	section("Failed and invalid rows", bad, r.BadRows, func(row Row) string {
+		return fmt.Sprintf("| %d | %s | %s | %s |\n", row.Line, md(row.Verdict), md(inputsText(row)), md(row.Feedback+" "+row.Error))
+	}, "| Line | Verdict | Inputs | Feedback or error |\n| --- | --- | --- | --- |\n")
+	if left > 0 {
+		fmt.Fprintf(&b, "\n%d rows are not listed, to keep this summary under %d KB; every row is counted in the figures above. The HTML report (evals report %s --out report.html) lists more.\n",
+			left, MarkdownBudget/1000, md(r.JobID))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,195 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evalkit/together-evals/cmd/evals/report"
+	"github.com/evalkit/together-evals/wrappers"
+	"github.com/evalkit/together-evals/wrappers/decide"
+)
+
+var fixed = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+func buildHostile(t testing.TB) *report.Report {
+	t.Helper()
+	e := newEnv(t)
+	base, next := hostileRuns(t, e)
+	r, err := report.Build(context.Background(), e.client, next, base, report.Options{Now: fixed}, decide.WithKey("id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestHTMLReportEscapesEveryRowValue(t *testing.T) {
+	r := buildHostile(t)
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, raw := range []string{"<script>window", "<img", "onerror=\"window", `href="javascript`} {
+		if strings.Contains(page, raw) {
+			t.Errorf("the page holds %q unescaped", raw)
+		}
+	}
+	for _, escaped := range []string{"&lt;script&gt;window.__pwned = 1&lt;/script&gt;", "&lt;img src=x onerror=", "javascript:window.__pwned = 3"} {
+		if !strings.Contains(page, escaped) {
+			t.Errorf("the page lacks the escaped text %q", escaped)
+		}
+	}
+	// One script element: the page's own filter.
+	if n := strings.Count(page, "<script"); n != 1 {
+		t.Errorf("%d script elements", n)
+	}
+	// Nothing that loads: no src, href or url( anywhere; the CSP forbids every request.
+	if m := regexp.MustCompile(`(?i)<[a-z][^>]*\s(src|href|action|formaction)=|url\(|@import`).FindString(page); m != "" {
+		t.Errorf("the page can load something: %q", m)
+	}
+	if !strings.Contains(page, "default-src &#39;none&#39;") && !strings.Contains(page, "default-src 'none'") {
+		t.Error("no Content-Security-Policy forbidding requests")
+	}
+	for _, want := range []string{"Compared with baseline", "2 regressed", "Regressed rows (2)", "Label counts", "<svg", "Judge model", "judge/model", "Pass percentage"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
+func TestHTMLReportListsBadRowsFirstAndSaysWhatIsLeftOut(t *testing.T) {
+	e := newEnv(t)
+	var rows []string
+	for i := range 30 {
+		v := "good"
+		if i%10 == 9 {
+			v = "judge_fail"
+		}
+		rows = append(rows, row(fmt.Sprintf("r%d", i), "q", "a", v))
+	}
+	job := e.run(t, rows, nil)
+	r, err := report.Build(context.Background(), e.client, job, nil, report.Options{MaxRows: 5, Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TotalRows != 30 || r.BadRows != 3 || len(r.Rows) != 5 {
+		t.Fatalf("total %d bad %d listed %d", r.TotalRows, r.BadRows, len(r.Rows))
+	}
+	for i, want := range []int{10, 20, 30, 1, 2} {
+		if r.Rows[i].Line != want {
+			t.Errorf("row %d is line %d, want %d (failed rows first)", i, r.Rows[i].Line, want)
+		}
+	}
+	want := "5 of 30 rows are listed: the failed and invalid rows first (3 in all), then the first of the others in file order. The 25 rows not listed are counted"
+	if !strings.Contains(r.RowsNote(), want) {
+		t.Errorf("note = %q", r.RowsNote())
+	}
+}
+
+// cells counts the cells of a Markdown table line: the | not escaped by a backslash.
+func cells(line string) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n - 1
+}
+
+func TestMarkdownEscapesAndStaysUnderBudget(t *testing.T) {
+	e := newEnv(t)
+	var baseRows, newRows []string
+	long := strings.Repeat("x|y\n<b>z</b> ", 200)
+	for i := range 400 {
+		baseRows = append(baseRows, row(fmt.Sprintf("r%d", i), hostileScript+long, hostileImg, "good"))
+		newRows = append(newRows, row(fmt.Sprintf("r%d", i), hostileScript+long, hostileImg, []string{"bad", "invalid", "judge_fail"}[i%3]))
+	}
+	base := e.run(t, baseRows, nil)
+	next := e.run(t, newRows, nil)
+	r, err := report.Build(context.Background(), e.client, next, base, report.Options{MaxRows: 400, Now: fixed}, decide.WithKey("id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	if b.Len() >= report.MarkdownBudget {
+		t.Fatalf("%d bytes, over the budget of %d", b.Len(), report.MarkdownBudget)
+	}
+	if strings.ContainsAny(doc, "<>") {
+		t.Error("raw < or > in the Markdown")
+	}
+	if !strings.Contains(doc, "### Regressed rows (400)") || !strings.Contains(doc, "rows are not listed, to keep this summary under 60 KB") {
+		t.Errorf("sections:\n%s", doc[:min(len(doc), 3000)])
+	}
+	// Every line of a table has as many cells as its header.
+	want := 0
+	for _, line := range strings.Split(doc, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = 0
+			continue
+		}
+		if want == 0 {
+			want = cells(line)
+			continue
+		}
+		if got := cells(line); got != want {
+			t.Fatalf("a table line has %d cells, its header %d: %q", got, want, line)
+		}
+	}
+}
+
+func TestEscapeMarkdown(t *testing.T) {
+	for in, want := range map[string]string{
+		"a|b":                          `a\|b`,
+		"<img src=x onerror=alert(1)>": `&lt;img src\=x onerror\=alert\(1\)&gt;`,
+		"line\nbreak":                  "line break",
+		"**bold** [x](javascript:1)":   `\*\*bold\*\* \[x\]\(javascript\:1\)`,
+		"a & b":                        "a &amp; b",
+	} {
+		if got := report.EscapeMarkdown(in); got != want {
+			t.Errorf("EscapeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHTMLSizeIsBoundedByTheCap(t *testing.T) {
+	job := &wrappers.Job{
+		ID: "eval-big", Type: wrappers.TypeClassify, Status: wrappers.StatusCompleted,
+		Parameters: []byte(`{"judge": {"model": "m", "system_template": "t", "model_source": "serverless"}, "labels": ["good", "bad"], "pass_labels": ["good"], "model_to_evaluate": "answer", "input_data_file_path": "file-1"}`),
+	}
+	size := func(n int) int {
+		var data bytes.Buffer
+		for i := range n {
+			fmt.Fprintf(&data, `{"id": "r%d", "answer": %q, "success": true, "feedback": "f", "is_invalid_judge_output": false, "label": "good", "final_decision": "pass"}`+"\n", i, strings.Repeat("long answer ", 200))
+		}
+		r, err := report.FromRows(job, wrappers.ReadResultRows(&data), report.Options{Now: fixed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := r.WriteHTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Len()
+	}
+	small, large := size(300), size(3000)
+	// The rows beyond the cap of 200 change only the counts printed.
+	if large-small > 64 || small-large > 64 {
+		t.Errorf("the HTML grows with the rows beyond the cap: %d bytes for 300 rows, %d for 3000", small, large)
+	}
+	if large > 4<<20 {
+		t.Errorf("%d bytes for 200 listed rows of 2.4 KB", large)
+	}
+}
