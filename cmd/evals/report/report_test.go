@@ -111,7 +111,7 @@ func TestMarkdownEscapesAndStaysUnderBudget(t *testing.T) {
 	long := strings.Repeat("x|y\n<b>z</b> ", 200)
 	for i := range 400 {
 		baseRows = append(baseRows, row(fmt.Sprintf("r%d", i), hostileScript+long, hostileImg, "good"))
-		newRows = append(newRows, row(fmt.Sprintf("r%d", i), hostileScript+long, hostileImg, []string{"bad", "invalid", "judge_fail"}[i%3]))
+		newRows = append(newRows, row(fmt.Sprintf("r%d", i), hostileScript+long, hostileImg, []string{"bad", "invalid", "judge_fail", "bad"}[i%4]))
 	}
 	base := e.run(t, baseRows, nil)
 	next := e.run(t, newRows, nil)
