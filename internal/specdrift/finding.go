@@ -3,6 +3,8 @@ package specdrift
 // The kinds of finding. A kind says what differs; "only-upstream" means the provider's document has
 // it and openapi.yaml does not, "only-ours" the other way round. The deviations file names them.
 const (
+	KindServerOnlyUpstream              = "server-only-upstream"
+	KindServerOnlyOurs                  = "server-only-ours"
 	KindOperationOnlyUpstream           = "operation-only-upstream"
 	KindOperationOnlyOurs               = "operation-only-ours"
 	KindParameterOnlyUpstream           = "parameter-only-upstream"
@@ -39,6 +41,7 @@ const (
 
 // Kinds lists every kind of finding, in the order a report sorts them.
 var Kinds = []string{
+	KindServerOnlyUpstream, KindServerOnlyOurs,
 	KindOperationOnlyUpstream, KindOperationOnlyOurs,
 	KindParameterOnlyUpstream, KindParameterOnlyOurs, KindParameterRequiredOnlyUpstream, KindParameterRequiredOnlyOurs,
 	KindRequestBodyOnlyUpstream, KindRequestBodyOnlyOurs, KindRequestBodyRequiredOnlyUpstream, KindRequestBodyRequiredOnlyOurs,
@@ -56,7 +59,8 @@ var Kinds = []string{
 type Finding struct {
 	// Kind says what differs (one of [Kinds]).
 	Kind string `json:"kind"`
-	// Operations are the operations it concerns, as "METHOD /path".
+	// Operations are the operations it concerns, as "METHOD /path" ("(every operation)" for the
+	// document's server URLs, which all operations share).
 	Operations []string `json:"operations"`
 	// Where says where in those operations, in words: "response 200 body: results.label_counts",
 	// "parameter query limit", "request body: parameters.judge".

@@ -110,6 +110,7 @@ func compare(ours, up *document) ([]raw, error) {
 	for path, item := range up.doc.Paths.Map() {
 		w.upPaths[item] = path
 	}
+	w.servers(d)
 	w.paths(d)
 	return w.out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -43,6 +44,32 @@ func (p place) child(name string) place {
 
 func (w *walker) add(kind string, p place, value, detail, upstream, ours string) {
 	w.out = append(w.out, raw{kind: kind, op: p.op, where: p.at(), value: value, detail: detail, upstream: upstream, ours: ours})
+}
+
+// everyOperation stands for the operation of a finding that concerns them all.
+const everyOperation = "(every operation)"
+
+// servers reports the server URLs (the base URL of every operation) that only one side lists.
+func (w *walker) servers(d *diff.Diff) {
+	if d == nil || d.ServersDiff == nil {
+		return
+	}
+	p := place{op: everyOperation, where: "server URL"}
+	for _, u := range d.ServersDiff.Added {
+		w.add(KindServerOnlyUpstream, p, u, "the provider's document lists server "+u+"; openapi.yaml does not", serverAt(w.up.doc, u), "#/servers")
+	}
+	for _, u := range d.ServersDiff.Deleted {
+		w.add(KindServerOnlyOurs, p, u, "openapi.yaml lists server "+u+"; the provider's document does not", "#/servers", serverAt(w.ours.doc, u))
+	}
+}
+
+func serverAt(doc *openapi3.T, url string) string {
+	for i, s := range doc.Servers {
+		if s != nil && s.URL == url {
+			return pointer("#/servers", strconv.Itoa(i))
+		}
+	}
+	return "#/servers"
 }
 
 func (w *walker) paths(d *diff.Diff) {

@@ -73,6 +73,11 @@ func TestEachKindOfChange(t *testing.T) {
 		want  string
 	}{
 		{
+			name:  "server only upstream",
+			edits: []string{"  version: 2.0.0\n", "  version: 2.0.0\nservers:\n  - url: https://api.things.example/v2\n"},
+			want:  `(every operation) server URL: the provider's document lists server https://api.things.example/v2; openapi.yaml does not [server-only-upstream] upstream #/servers/0; ours #/servers (ours.yaml:3)`,
+		},
+		{
 			name: "operation only upstream",
 			edits: []string{"  /other:\n", `  /things/{thingId}/archive:
     post:
