@@ -138,12 +138,13 @@ func (d Deviation) check() error {
 	case d.Operation == "" && d.Ours == "" && d.Upstream == "":
 		return errors.New("a deviation needs at least one of operation, ours, upstream")
 	}
-	for name, p := range map[string]string{"kind": d.Kind, "operation": d.Operation, "value": d.Value} {
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("%s %s is not a valid pattern", name, p)
+	for _, f := range [][2]string{{"kind", d.Kind}, {"operation", d.Operation}, {"value", d.Value}} {
+		if _, err := path.Match(f[1], ""); err != nil {
+			return fmt.Errorf("%s %s is not a valid pattern", f[0], f[1])
 		}
 	}
-	for name, p := range map[string]string{"ours": d.Ours, "upstream": d.Upstream} {
+	for _, f := range [][2]string{{"ours", d.Ours}, {"upstream", d.Upstream}} {
+		name, p := f[0], f[1]
 		if p == "" {
 			continue
 		}

@@ -91,7 +91,16 @@ func atRoot(err error, isDefault bool, flag string) error {
 
 // compare diffs the two documents and returns every difference, one per place.
 func compare(ours, up *document) ([]raw, error) {
-	restrict(up.doc, areas(ours.doc))
+	keep := areas(ours.doc)
+	restrict(up.doc, keep)
+	if up.doc.Paths.Len() == 0 {
+		names := sortedKeys(keep)
+		for i, a := range names {
+			names[i] = "/" + a
+		}
+		return nil, &InputError{File: up.name, Msg: "has no path under " + strings.Join(names, ", ") + ", where " +
+			ours.name + " has its operations: is it the provider's document?"}
+	}
 	ours.normalize()
 	up.normalize()
 

@@ -155,10 +155,14 @@ func (w *walker) method(m, path, upPath string, md *diff.MethodDiff) {
 		p := place{op: op, where: "request body"}
 		oursBody, upBody := oursOp+"/requestBody", upOp+"/requestBody"
 		if md.Base != nil && md.Base.RequestBody != nil {
-			oursBody = w.ours.idx.bodies[md.Base.RequestBody.Value]
+			if at, ok := w.ours.idx.bodies[md.Base.RequestBody.Value]; ok {
+				oursBody = at
+			}
 		}
 		if md.Revision != nil && md.Revision.RequestBody != nil {
-			upBody = w.up.idx.bodies[md.Revision.RequestBody.Value]
+			if at, ok := w.up.idx.bodies[md.Revision.RequestBody.Value]; ok {
+				upBody = at
+			}
 		}
 		switch {
 		case rb.Added:

@@ -361,6 +361,11 @@ func TestBadInput(t *testing.T) {
 		{"OpenAPI 3.2", []string{file("v32.yaml", "openapi: 3.2.0\npaths: {}\n")}, "specdrift: DIR/v32.yaml: is OpenAPI 3.2.0; this tool reads OpenAPI 3.0 and 3.1\n"},
 		{"no paths", []string{file("nopaths.json", `{"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}`)}, "specdrift: DIR/nopaths.json: has no paths to compare\n"},
 		{
+			"another API",
+			[]string{file("petstore.yaml", "openapi: 3.0.3\ninfo: {title: pets, version: \"1\"}\npaths:\n  /pets:\n    get:\n      responses:\n        \"200\":\n          description: ok\n")},
+			"specdrift: DIR/petstore.yaml: has no path under /things, where ../../specdrift/testdata/ours.yaml has its operations: is it the provider's document?\n",
+		},
+		{
 			"external reference",
 			[]string{file("external.yaml", "openapi: 3.0.3\ninfo: {title: x, version: \"1\"}\npaths:\n  /a:\n    get:\n      responses:\n        \"200\":\n          $ref: \"other.yaml#/x\"\n")},
 			"specdrift: DIR/external.yaml: is not a loadable OpenAPI document: encountered disallowed external reference: \"other.yaml#/x\"\n",
