@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -119,4 +120,18 @@ func WithJudgeRetryWait(minWait, maxWait time.Duration) ChatJudgeOption {
 	return func(c *chatJudgeConfig) {
 		c.waitMin, c.waitMax = max(minWait, 0), max(maxWait, minWait, 0)
 	}
+}
+
+// JudgeURL checks a judge base URL as [WithChatJudge] reads it and returns the URL its calls go
+// to ("https://api.openai.com" gives "https://api.openai.com/v1/chat/completions"). withKey says a
+// key will be sent: then the URL must be https, or plain http to a loopback address.
+func JudgeURL(baseURL string, withKey bool) (string, error) {
+	base, err := chatBase(baseURL)
+	if err != nil {
+		return "", fmt.Errorf("%q %w", baseURL, err)
+	}
+	if withKey && plainRemote(base) {
+		return "", fmt.Errorf("%q: a key is sent only over https or to a loopback address", baseURL)
+	}
+	return base + "/chat/completions", nil
 }

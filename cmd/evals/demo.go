@@ -25,10 +25,10 @@ import (
 var demoData []byte
 
 // demoRequest is the classify job of the demo.
-func demoRequest() *wrappers.ClassifyRequest {
+func demoRequest(judgeModel string) *wrappers.ClassifyRequest {
 	return &wrappers.ClassifyRequest{
 		Judge: wrappers.Judge{
-			Model: "openai/gpt-oss-120b",
+			Model: judgeModel,
 			SystemTemplate: "You grade answers to trivia questions.\n" +
 				"Question: {{question}}\nReference answer: {{reference}}\n" +
 				"Say whether the answer is correct, partially_correct or incorrect.",
@@ -49,7 +49,9 @@ const (
 
 // demoCmd is `evals demo`: a whole job against the in-memory API, in-process.
 func (a *app) demoCmd() *cobra.Command {
-	return &cobra.Command{
+	var judge realJudgeFlags
+	var judgeModel string
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run a classify job end to end against the in-memory API (no key, no network)",
 		Long: `Start the in-memory Evaluations API in-process on a loopback port, upload a small
@@ -58,16 +60,34 @@ correct, partially_correct or incorrect, follow it to its end and print it as
 'evals get' does. No key is needed and nothing leaves the machine; the judge is a
 deterministic stand-in, so the labels say nothing about the answers.
 
+With --judge-base-url, a real model judges the answers instead (called at that
+OpenAI-compatible URL as --judge-model, with the key in the variable named by
+--judge-key-env); the answers are sent there.
+
 Run 'evals serve' to keep such an API running and try every command against it.`,
+		Example: `  evals demo
+  evals demo --judge-base-url http://127.0.0.1:11434/v1 --judge-model llama3.1:8b`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd.Context())
+			judgeOpts, note, err := judge.options(a.getenv)
+			if err != nil {
+				return err
+			}
+			return a.runDemo(cmd.Context(), judgeOpts, note, judgeModel)
 		},
 	}
+	judge.register(cmd.Flags(), false)
+	cmd.Flags().StringVar(&judgeModel, "judge-model", "openai/gpt-oss-120b", "the judge model's name, as the --judge-base-url endpoint knows it")
+	return cmd
 }
 
-func (a *app) runDemo(ctx context.Context) (err error) {
-	opts := append([]api.Option{api.WithPhaseDurations(demoPending, demoQueued, demoRunning)}, a.serverOpts...)
+// runDemo runs the demo; judgeOpts choose a real judge (note says which), or none the stand-in.
+func (a *app) runDemo(ctx context.Context, judgeOpts []api.Option, note, judgeModel string) (err error) {
+	opts := append([]api.Option{api.WithPhaseDurations(demoPending, demoQueued, demoRunning)}, judgeOpts...)
+	if a.debug {
+		opts = append(opts, api.WithLogger(a.debugLogger()))
+	}
+	opts = append(opts, a.serverOpts...)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -89,7 +109,13 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 		}
 	}()
 	base := "http://" + ln.Addr().String() + api.DefaultBasePath
-	a.msgf("Started the in-memory Evaluations API at %s (no key, no network).\n", base)
+	timeout := time.Minute
+	if note == "" {
+		a.msgf("Started the in-memory Evaluations API at %s (no key, no network).\n", base)
+	} else {
+		a.msgf("Started the in-memory Evaluations API at %s. %s", base, note)
+		timeout = 15 * time.Minute // real models take their time
+	}
 
 	copts := []wrappers.Option{wrappers.WithAPIKey(demoKey), wrappers.WithBaseURL(base)}
 	if a.debug {
@@ -110,7 +136,7 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	req := demoRequest()
+	req := demoRequest(judgeModel)
 	file, err := uploadInput(ctx, a, c, path, req)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -121,7 +147,7 @@ func (a *app) runDemo(ctx context.Context) (err error) {
 		return fmt.Errorf("demo: create: %w", err)
 	}
 	a.msgf("Created classify job %s; waiting for it.\n", clean(created.ID))
-	if err := a.waitAndPrint(ctx, c, created.ID, a.demoWait, time.Minute); err != nil {
+	if err := a.waitAndPrint(ctx, c, created.ID, a.demoWait, timeout); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	a.msgf("%s\n", "\nNext: run 'evals serve' and try 'evals create', 'evals list', 'evals results' against it,\nor export TOGETHER_API_KEY=... to use the real API.")

@@ -21,6 +21,7 @@ const demoKey = "demo-key"
 func (a *app) serveCmd() *cobra.Command {
 	var addr string
 	var pending, queued, running time.Duration
+	var judge realJudgeFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the in-memory Evaluations API locally",
@@ -32,9 +33,17 @@ environment to point evals (or any client) at it:
   export TOGETHER_BASE_URL=http://127.0.0.1:8080/v1 TOGETHER_API_KEY=demo-key
 
 Any non-empty key is accepted. A judge model whose name starts with "fail/" makes
-a job end in error.`,
+a job end in error.
+
+With --judge-base-url, jobs are judged by real models instead: every serverless
+and dedicated model (judge, and model_to_evaluate / model_a / model_b given as
+model configurations) is called at that OpenAI-compatible URL, with the key held
+in the environment variable named by --judge-key-env. Jobs with external models
+call their own external_base_url only with --allow-external.`,
 		Example: `  evals serve
-  evals serve --addr 127.0.0.1:0 --running 10s`,
+  evals serve --addr 127.0.0.1:0 --running 10s
+  evals serve --judge-base-url http://127.0.0.1:11434/v1
+  evals serve --judge-base-url https://api.together.xyz/v1 --judge-key-env TOGETHER_JUDGE_KEY`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for name, d := range map[string]time.Duration{"pending": pending, "queued": queued, "running": running} {
@@ -42,11 +51,18 @@ a job end in error.`,
 					return usagef("--%s: must not be negative, got %s", name, d)
 				}
 			}
-			opts := []api.Option{api.WithPhaseDurations(pending, queued, running)}
+			judgeOpts, judgeNote, err := judge.options(a.getenv)
+			if err != nil {
+				return err
+			}
+			opts := append([]api.Option{api.WithPhaseDurations(pending, queued, running)}, judgeOpts...)
 			if a.debug {
 				opts = append(opts, api.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			}
 			opts = append(opts, a.serverOpts...)
+			if judgeNote != "" {
+				a.msgf("%s", judgeNote)
+			}
 			srv := api.New(opts...)
 			defer func() { _ = srv.Close() }()
 			return a.serve(cmd.Context(), addr, srv.Handler())
@@ -56,6 +72,7 @@ a job end in error.`,
 	cmd.Flags().DurationVar(&pending, "pending", api.DefaultPendingDuration, "how long a new job stays pending")
 	cmd.Flags().DurationVar(&queued, "queued", api.DefaultQueuedDuration, "how long a job then stays queued")
 	cmd.Flags().DurationVar(&running, "running", api.DefaultRunningDuration, "how long a job then runs before it ends")
+	judge.register(cmd.Flags(), true)
 	return cmd
 }
 
