@@ -34,8 +34,10 @@ every field must be used by a {{field}} placeholder or named as a model column (
 service fails the job with "Unsupported dataset column(s)" otherwise), and every
 placeholder must name a field the rows have.
 
-Problems are listed with the file, line and field, and the exit code is 2.`,
+Problems are listed with the file, line and field, and the exit code is 2.
+FILE - reads standard input (named "stdin" in problems).`,
 		Example: `  evals check data.jsonl
+  jq -c '{question, answer}' raw.jsonl | evals check - --judge-template 'Is {{answer}} right for {{question}}?'
   evals check data.jsonl --judge-template 'Is the answer to {{prompt}} right?' --model-column response
   evals check pairs.jsonl --type compare --judge-template-file judge.txt \
     --model-a-column response_a --model-b-column response_b`,
@@ -51,14 +53,20 @@ Problems are listed with the file, line and field, and the exit code is 2.`,
 			if len(p) > 0 {
 				return &usageError{err: errors.Join(p...)}
 			}
-			report, err := wrappers.CheckInputFile(cmd.Context(), args[0], opts)
+			var report *wrappers.InputReport
+			var err error
+			if args[0] == "-" {
+				report, err = wrappers.CheckInput(cmd.Context(), a.stdin, stdinName, opts)
+			} else {
+				report, err = wrappers.CheckInputFile(cmd.Context(), args[0], opts)
+			}
 			var inputErr *wrappers.InputError
 			if err != nil && !errors.As(err, &inputErr) {
 				var pathErr *fs.PathError
 				if errors.As(err, &pathErr) || errors.Is(err, fs.ErrNotExist) {
 					return usagef("%s", errText(err))
 				}
-				return fmt.Errorf("check %s: %w", args[0], err)
+				return opErr("check", args[0], err)
 			}
 			if a.output == outputJSON {
 				if err := writeJSON(a.stdout, checkJSON(report, full, inputErr)); err != nil {
@@ -86,6 +94,9 @@ Problems are listed with the file, line and field, and the exit code is 2.`,
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"classify", "score", "compare"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
+
+// stdinName names standard input in the problems of evals check -.
+const stdinName = "stdin"
 
 // checkSlot holds the flags of check that describe one model slot: its column or its templates.
 type checkSlot struct {

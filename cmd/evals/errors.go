@@ -246,8 +246,8 @@ func describeInvalidID(e *wrappers.InvalidIDError) string {
 	return fmt.Sprintf("invalid %s id %s: %s", kind, q, e.Problem)
 }
 
-// describeInputError says what is wrong with a local input file, in lines, and that nothing was
-// uploaded.
+// describeInputError says what is wrong with a local input file, in lines, and, when it was
+// about to be uploaded, that nothing was.
 func describeInputError(err error, e *wrappers.InputError) []string {
 	var oe *opError
 	flag := ""
@@ -265,7 +265,11 @@ func describeInputError(err error, e *wrappers.InputError) []string {
 		lines[i] = clean(l)
 	}
 	lines[0] = flag + lines[0]
-	return append(lines, "Nothing was uploaded.")
+	var nu *notUploadedError
+	if errors.As(err, &nu) {
+		lines = append(lines, "Nothing was uploaded.")
+	}
+	return lines
 }
 
 // wirePaths finds the wire paths of request fields in a text, such as

@@ -48,6 +48,13 @@ const hostileJob = `{"workflow_id": "eval-hostile", "type": "classify", "status"
  "results": {"generation_fail_count": 0, "judge_fail_count": 0, "invalid_label_count": 0,
    "result_file_id": "file-1", "pass_percentage": 50, "label_counts": "{\"ok\\u001b[5m\": 1, \"no\": 1}"}}`
 
+// compareInvalidJob is a compare job with rows that have no verdict: 12 samples, 6 + 3 + 1 with a
+// verdict, 1 generation failure, so 1 invalid answer.
+const compareInvalidJob = `{"workflow_id": "eval-compare-invalid", "type": "compare", "status": "completed",
+ "parameters": {"model_a": "response_a", "model_b": "response_b"},
+ "results": {"A_wins": 6, "B_wins": 3, "Ties": 1, "num_samples": 12, "generation_fail_count": 1,
+   "judge_fail_count": 0, "result_file_id": "file-1"}}`
+
 func fixtureRoutes(t *testing.T) map[string]fixture {
 	t.Helper()
 	routes := map[string]fixture{
@@ -57,6 +64,7 @@ func fixtureRoutes(t *testing.T) map[string]fixture {
 		"GET /v1/evaluation/model-list":             {body: fixtureFile(t, "responses/models.json")},
 		"GET /v1/evaluation/eval-bad-counts":        {body: badCountsJob},
 		"GET /v1/evaluation/eval-hostile":           {body: hostileJob},
+		"GET /v1/evaluation/eval-compare-invalid":   {body: compareInvalidJob},
 	}
 	for id, file := range fixtureJobs {
 		routes["GET /v1/evaluation/"+id] = fixture{body: fixtureFile(t, file)}
@@ -87,6 +95,7 @@ func TestGolden(t *testing.T) {
 		tc{"list_filtered", []string{"list", "--status", "running", "--limit", "2"}},
 		tc{"models", []string{"models"}},
 		tc{"get_bad-counts", []string{"get", "eval-bad-counts"}},
+		tc{"get_compare-invalid", []string{"get", "eval-compare-invalid"}},
 	)
 	for _, c2 := range cases {
 		for _, format := range []string{"table", "json"} {
@@ -217,6 +226,7 @@ func TestGoldenAPI(t *testing.T) {
 	}
 	for _, kind := range []string{"classify", "score", "compare"} {
 		add("get_api_"+kind+".txt", c.mustRun(0, "get", ids[kind]).stdout)
+		add("status_api_"+kind+".txt", c.mustRun(0, "status", ids[kind]).stdout)
 		add("get_api_"+kind+".json", c.mustRun(0, "get", ids[kind], "-o", "json").stdout)
 		add("results_api_"+kind+".txt", c.mustRun(0, "results", ids[kind]).stdout)
 		add("results_api_"+kind+".jsonl", c.mustRun(0, "results", ids[kind], "-o", "json").stdout)
@@ -225,5 +235,16 @@ func TestGoldenAPI(t *testing.T) {
 	outs := strings.Split(normalizeIDs(all.String()), "\x00")
 	for i, name := range names {
 		golden(t, name, outs[i])
+	}
+	// status shows the results as get does: the same labels in the same order, the same pass
+	// marks, the same compare figures.
+	for _, kind := range []string{"classify", "score", "compare"} {
+		get := c.mustRun(0, "get", ids[kind]).stdout
+		status := c.mustRun(0, "status", ids[kind]).stdout
+		_, getResults, _ := strings.Cut(get, "\nResults:\n")
+		_, statusResults, _ := strings.Cut(status, "\nResults:\n")
+		if getResults == "" || getResults != statusResults {
+			t.Errorf("%s: status shows the results\n%s\nget shows them\n%s", kind, statusResults, getResults)
+		}
 	}
 }

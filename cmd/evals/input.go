@@ -27,13 +27,20 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 		var inputErr *wrappers.InputError
 		var pathErr *fs.PathError
 		if errors.As(err, &inputErr) || errors.As(err, &pathErr) || errors.Is(err, fs.ErrNotExist) {
-			return nil, &usageError{err: err}
+			return nil, &usageError{err: &notUploadedError{err: err}}
 		}
 		return nil, err
 	}
 	a.msgf("Uploaded %s (%s) as %s.\n", clean(f.Filename), formatBytes(f.Bytes), clean(f.ID))
 	return f, nil
 }
+
+// notUploadedError is a local input file refused before its upload: the message says that
+// nothing was uploaded.
+type notUploadedError struct{ err error }
+
+func (e *notUploadedError) Error() string { return e.err.Error() }
+func (e *notUploadedError) Unwrap() error { return e.err }
 
 // uploadProgress shows an upload's progress on a terminal.
 type uploadProgress struct {

@@ -68,7 +68,10 @@ func writeJob(w io.Writer, job *wrappers.Job, st style) error {
 }
 
 // writeStatus prints the answer of /status: the status and any results.
-func writeStatus(w io.Writer, s *wrappers.JobStatus, st style) error {
+//
+// labels and passLabels, read from the job, order the label counts and mark the pass labels as
+// writeJob does; without them the counts are shown largest first, unmarked.
+func writeStatus(w io.Writer, s *wrappers.JobStatus, labels, passLabels []string, st style) error {
 	var b bytes.Buffer
 	keys := newKV(&b, "", "Status")
 	keys.line("ID", st.bold(clean(s.ID)))
@@ -79,7 +82,7 @@ func writeStatus(w io.Writer, s *wrappers.JobStatus, st style) error {
 	if s.HasResults() {
 		b.WriteString("\nResults:\n")
 		res, err := s.Results()
-		if err := writeResults(&b, res, err, nil, nil, st); err != nil {
+		if err := writeResults(&b, res, err, labels, passLabels, st); err != nil {
 			return err
 		}
 	}
@@ -154,6 +157,12 @@ func writeResults(w io.Writer, res wrappers.Results, resErr error, labels, passL
 			{label: "B wins", count: r.BWins},
 			{label: "Ties", count: r.Ties},
 		}
+		// The rows without a verdict, so that the figures add up to the samples: invalid
+		// answers here, failed rows in the failure counts below.
+		invalid, known := compareInvalid(r)
+		if known {
+			bars = append(bars, bar{label: "Invalid", count: invalid})
+		}
 		if err := writeBars(&b, in, bars, st); err != nil {
 			return err
 		}
@@ -172,6 +181,19 @@ func writeResults(w io.Writer, res wrappers.Results, resErr error, labels, passL
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// compareInvalid is the number of a compare job's rows that have no verdict and did not fail:
+// the judge's answers were invalid. It is known when the job sent every count it is computed from
+// and they do not add up to more than the samples.
+func compareInvalid(r *wrappers.CompareResults) (int, bool) {
+	for _, f := range []string{"num_samples", "A_wins", "B_wins", "Ties", "generation_fail_count", "judge_fail_count"} {
+		if r.IsAbsent(f) {
+			return 0, false
+		}
+	}
+	n := r.NumSamples - r.AWins - r.BWins - r.Ties - r.GenerationFailCount - r.JudgeFailCount
+	return n, n >= 0
 }
 
 func writeCommon(k *kv, c *wrappers.CommonResults, count func(string, int) string) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +17,10 @@ import (
 
 // resultsCmd is `evals results ID`: the rows of a completed job's result file, streamed.
 func (a *app) resultsCmd() *cobra.Command {
+	var f rowFilter
 	var limit int
-	var failedOnly bool
+	var failedOnly, wide bool
+	var columns []string
 	cmd := &cobra.Command{
 		Use:   "results ID",
 		Short: "Stream the per-row results of a completed job",
@@ -26,18 +29,39 @@ judge's verdict (label, score or A/B/Tie), the final decision and the judge's
 feedback or the reason the row failed. The file is read as it is printed, with
 memory bounded whatever its size.
 
+--decision keeps the rows with one of the given outcomes:
+  pass, fail     classify and score rows judged pass or fail (the DECISION column)
+  A, B, Tie      compare rows by the judge's choice
+  invalid        rows whose judge answer was not a valid verdict
+  failed         rows the service could not judge (generation or judge call failed)
+--failed is the same as --decision failed,invalid: rows without a valid verdict,
+not the rows judged fail (for those, --decision fail).
+
+--columns adds input columns to the table; long text is cut to fit, unless --wide.
+
 With -o json each row is printed as one JSON object per line (JSONL), exactly as the
 service wrote it: every input field and every key the service added.
 
 At the end a summary goes to stderr, checked against the job's own results.`,
 		Example: `  evals results eval-1234aedf
-  evals results eval-1234aedf --failed
+  evals results eval-1234aedf --decision fail --columns question,answer --wide
+  evals results eval-1234aedf --decision failed,invalid
   evals results eval-1234aedf -o json | jq -c 'select(.final_decision == "fail")'`,
 		Args:              exactArgs("ID"),
 		ValidArgsFunction: a.completeJobIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("limit") && limit < 1 {
+			fs := cmd.Flags()
+			if fs.Changed("limit") && limit < 1 {
 				return usagef("--limit: must be at least 1, got %d", limit)
+			}
+			if err := f.parse(fs.Changed("decision"), failedOnly); err != nil {
+				return err
+			}
+			if fs.Changed("columns") && len(columns) == 0 {
+				return usagef("--columns: name at least one input column, such as --columns question,answer")
+			}
+			if a.output == outputJSON && (fs.Changed("columns") || wide) {
+				return usagef("--columns and --wide: only for the table; -o json prints every column in full")
 			}
 			c, err := a.client()
 			if err != nil {
@@ -49,23 +73,111 @@ At the end a summary goes to stderr, checked against the job's own results.`,
 				return opErr("results", args[0], err)
 			}
 			if !job.Done() {
-				return fmt.Errorf("results %s: the job is %s and has no results yet; follow it with: evals wait %s",
-					args[0], job.Status, args[0])
+				return opErr("results", args[0], fmt.Errorf("the job is %s and has no results yet; follow it with: evals wait %s",
+					clean(string(job.Status)), cut(clean(args[0]), maxArgRunes)))
 			}
-			return a.streamRows(c, cmd, job, limit, failedOnly)
+			if err := f.fits(job.Type); err != nil {
+				return err
+			}
+			return a.streamRows(c, cmd, job, rowOptions{limit: limit, filter: f, columns: columns, wide: wide})
 		},
 	}
-	cmd.Flags().IntVar(&limit, "limit", 0, "stop after this many rows")
-	cmd.Flags().BoolVar(&failedOnly, "failed", false, "only rows that failed or whose judge answer was invalid")
+	fs := cmd.Flags()
+	fs.IntVar(&limit, "limit", 0, "stop after this many rows")
+	listVar(fs, &f.given, "decision", "only rows with one of these outcomes: pass, fail, A, B, Tie, invalid, failed (comma-separated)")
+	fs.BoolVar(&failedOnly, "failed", false, "the same as --decision failed,invalid: rows without a valid verdict (not rows judged fail)")
+	listVar(fs, &columns, "columns", "input columns to show in the table, comma-separated, such as question,answer")
+	fs.BoolVar(&wide, "wide", false, "show text in full in the table: feedback, errors and --columns")
+	_ = cmd.RegisterFlagCompletionFunc("decision", cobra.FixedCompletions(decisions, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
+// decisions are the values of --decision.
+var decisions = []string{"pass", "fail", "A", "B", "Tie", "invalid", "failed"}
+
+// rowFilter is --decision (or --failed): the outcomes whose rows are shown; none means every row.
+type rowFilter struct {
+	given []string
+	want  map[string]bool
+}
+
+// parse checks the values of --decision, spelled in any case, and adds --failed's.
+func (f *rowFilter) parse(decisionSet, failedOnly bool) error {
+	if decisionSet && len(f.given) == 0 {
+		return usagef("--decision: name at least one of %s", strings.Join(decisions, ", "))
+	}
+	if failedOnly {
+		if decisionSet {
+			return usagef("--failed: cannot be used with --decision: it is --decision failed,invalid")
+		}
+		f.given = []string{"failed", "invalid"}
+	}
+	f.want = map[string]bool{}
+	for _, g := range f.given {
+		found := ""
+		for _, d := range decisions {
+			if strings.EqualFold(strings.TrimSpace(g), d) {
+				found = d
+			}
+		}
+		if found == "" {
+			return usagef("--decision: %s is not one of %s", strconv.Quote(clean(g)), strings.Join(decisions, ", "))
+		}
+		f.want[found] = true
+	}
+	return nil
+}
+
+// fits refuses a decision the job's type never gives: pass and fail are classify and score
+// outcomes, A, B and Tie compare ones.
+func (f *rowFilter) fits(t wrappers.JobType) error {
+	for d := range f.want {
+		compare := d == "A" || d == "B" || d == "Tie"
+		judged := d == "pass" || d == "fail"
+		if (compare && (t == wrappers.TypeClassify || t == wrappers.TypeScore)) || (judged && t == wrappers.TypeCompare) {
+			return usagef("--decision: %s is not an outcome of a %s job (use %s)", d, clean(string(t)), strings.Join(outcomesOf(t), ", "))
+		}
+	}
+	return nil
+}
+
+// outcomesOf lists the --decision values that apply to a job type.
+func outcomesOf(t wrappers.JobType) []string {
+	if t == wrappers.TypeCompare {
+		return []string{"A", "B", "Tie", "invalid", "failed"}
+	}
+	return []string{"pass", "fail", "invalid", "failed"}
+}
+
+// keeps reports whether a row has one of the outcomes asked for.
+func (f *rowFilter) keeps(r *wrappers.ResultRow) bool {
+	if len(f.want) == 0 {
+		return true
+	}
+	if f.want["failed"] && !r.Success() {
+		return true
+	}
+	if f.want["invalid"] && r.InvalidJudgeOutput() {
+		return true
+	}
+	d := r.FinalDecision()
+	return d != "" && r.Success() && f.want[d]
+}
+
+// rowOptions are the flags of evals results that shape the rows printed.
+type rowOptions struct {
+	limit   int
+	filter  rowFilter
+	columns []string
+	wide    bool
+}
+
 // streamRows prints the job's result rows as they arrive, then a summary on stderr.
-func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.Job, limit int, failedOnly bool) error {
+func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.Job, o rowOptions) error {
 	out := bufio.NewWriter(a.stdout)
 	var table *rowTable
 	if a.output != outputJSON {
-		table = newRowTable(job)
+		table = newRowTable(job, o.columns, o.wide)
 		if err := table.header(out); err != nil {
 			return err
 		}
@@ -79,11 +191,16 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 			}
 			return opErr("results", job.ID, err)
 		}
+		if summary.Rows == 0 && table != nil {
+			if err := table.checkColumns(row); err != nil {
+				return err
+			}
+		}
 		summary.Add(row)
-		if failedOnly && row.Success() && !row.InvalidJudgeOutput() {
+		if !o.filter.keeps(row) {
 			continue
 		}
-		if limit > 0 && printed == limit {
+		if o.limit > 0 && printed == o.limit {
 			complete = false
 			break
 		}
@@ -104,7 +221,10 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 		a.msgf("Stopped after %d rows (--limit).\n", printed)
 		return nil
 	}
-	a.msgf("%s\n", describeSummary(summary))
+	if len(o.filter.want) > 0 {
+		a.msgf("%d of %d rows shown (--decision %s).\n", printed, summary.Rows, strings.Join(o.filter.given, ","))
+	}
+	a.msgf("%s\n", describeSummary(summary, job.Type))
 	if err := job.CheckRowSummary(summary); err != nil {
 		var mismatch *wrappers.SummaryMismatchError
 		if errors.As(err, &mismatch) {
@@ -116,8 +236,9 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 	return nil
 }
 
-// describeSummary says in one line what the rows add up to.
-func describeSummary(s *wrappers.RowSummary) string {
+// describeSummary says in one line what the rows add up to: how many succeeded and failed, and
+// the outcomes, every row counted once, so that the figures add up to the rows.
+func describeSummary(s *wrappers.RowSummary, t wrappers.JobType) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d rows: %d succeeded, %d failed", s.Rows, s.Succeeded, s.Failed)
 	if s.Failed > 0 {
@@ -126,19 +247,41 @@ func describeSummary(s *wrappers.RowSummary) string {
 	if s.InvalidJudgeOutputs > 0 {
 		fmt.Fprintf(&b, ", %d invalid judge answers", s.InvalidJudgeOutputs)
 	}
+	names := []string{"pass", "fail"}
+	if t == wrappers.TypeCompare {
+		names = []string{"A", "B", "Tie"}
+	}
+	decided := 0
+	var parts []string
+	for _, d := range names {
+		decided += s.Decisions[d]
+		parts = append(parts, d+" "+strconv.Itoa(s.Decisions[d]))
+	}
+	if t == wrappers.TypeClassify || t == wrappers.TypeScore || t == wrappers.TypeCompare {
+		fmt.Fprintf(&b, "; decisions: %s, none %d", strings.Join(parts, ", "), s.Rows-decided)
+	}
 	return b.String() + "."
 }
 
 // rowTable prints result rows with fixed column widths, so that rows can be printed as they
-// arrive: the verdict column is as wide as the job's longest label.
+// arrive: the verdict column is as wide as the job's longest label, input columns (--columns) a
+// fixed width. With wide, text is never cut (columns then no longer line up).
 type rowTable struct {
 	kind    wrappers.JobType
 	verdict string // the verdict column's title, "" for none
 	width   int
+	columns []string
+	wide    bool
 }
 
-func newRowTable(job *wrappers.Job) *rowTable {
-	t := &rowTable{kind: job.Type}
+// Widths of the table's text columns, where text is cut unless --wide.
+const (
+	inputColumnWidth = 24
+	noteWidth        = 60
+)
+
+func newRowTable(job *wrappers.Job, columns []string, wide bool) *rowTable {
+	t := &rowTable{kind: job.Type, columns: columns, wide: wide}
 	switch job.Type {
 	case wrappers.TypeClassify:
 		t.verdict, t.width = "LABEL", len("(invalid)")
@@ -152,8 +295,48 @@ func newRowTable(job *wrappers.Job) *rowTable {
 	return t
 }
 
+// checkColumns refuses --columns that the first row does not have, naming those it has.
+func (t *rowTable) checkColumns(r *wrappers.ResultRow) error {
+	var missing []string
+	for _, c := range t.columns {
+		if !r.Has(c) {
+			missing = append(missing, strconv.Quote(clean(c)))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var have []string
+	for _, k := range r.Keys() {
+		if !serviceKeys[k] {
+			have = append(have, clean(k))
+		}
+	}
+	return usagef("--columns: the result rows have no column %s (their input columns: %s)",
+		strings.Join(missing, ", "), strings.Join(have, ", "))
+}
+
+// serviceKeys are the keys the service adds to each input row in a result file.
+var serviceKeys = map[string]bool{
+	wrappers.RowKeySuccess: true, wrappers.RowKeyError: true, wrappers.RowKeyFeedback: true,
+	wrappers.RowKeyInvalidJudgeOutput: true, wrappers.RowKeyLabel: true, wrappers.RowKeyScore: true,
+	wrappers.RowKeyFinalDecision: true, wrappers.RowKeyModelOutput: true, wrappers.RowKeyModelAOutput: true,
+	wrappers.RowKeyModelBOutput: true, "judge_answer": true, "usage": true,
+}
+
+// fit cuts text to n runes, unless the table is wide.
+func (t *rowTable) fit(s string, n int) string {
+	if t.wide {
+		return s
+	}
+	return cut(s, n)
+}
+
 func (t *rowTable) header(w io.Writer) error {
 	cols := []string{pad("LINE", 5)}
+	for _, c := range t.columns {
+		cols = append(cols, pad(cut(strings.ToUpper(clean(c)), inputColumnWidth), inputColumnWidth))
+	}
 	if t.verdict != "" {
 		cols = append(cols, pad(t.verdict, t.width))
 	}
@@ -164,6 +347,9 @@ func (t *rowTable) header(w io.Writer) error {
 
 func (t *rowTable) row(w io.Writer, r *wrappers.ResultRow) error {
 	cols := []string{pad(strconv.Itoa(r.Line()), 5)}
+	for _, c := range t.columns {
+		cols = append(cols, pad(t.fit(cellText(r.Field(c)), inputColumnWidth), inputColumnWidth))
+	}
 	if t.verdict != "" {
 		v := "-"
 		switch {
@@ -191,7 +377,20 @@ func (t *rowTable) row(w io.Writer, r *wrappers.ResultRow) error {
 			note = "failed"
 		}
 	}
-	cols = append(cols, pad(cut(clean(decision), 8), 8), cut(clean(note), 60))
+	cols = append(cols, pad(cut(clean(decision), 8), 8), t.fit(clean(note), noteWidth))
 	_, err := fmt.Fprintln(w, strings.TrimRight(strings.Join(cols, "  "), " "))
 	return err
+}
+
+// cellText is an input column's value as a table shows it: a string's text, any other JSON value
+// as written, "-" when the row lacks it; cleaned for the terminal.
+func cellText(raw []byte) string {
+	if raw == nil {
+		return "-"
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return clean(s)
+	}
+	return clean(string(raw))
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
+
+	"github.com/evalkit/together-evals/wrappers"
 )
 
 // statusCmd is `evals status ID`: GET /evaluation/{id}/status, the light call.
@@ -10,7 +14,9 @@ func (a *app) statusCmd() *cobra.Command {
 		Use:   "status ID",
 		Short: "Show a job's status and, once it has ended, its results",
 		Long: `Show a job's status and, once it has ended, its results, from the light
-/status endpoint (no type, parameters or history: see 'evals get' for those).`,
+/status endpoint (no type, parameters or history: see 'evals get' for those).
+Label counts are shown as 'evals get' shows them, in the job's order with its pass
+labels marked: for those, a classify job's labels are read with one more request.`,
 		Example:           `  evals status eval-1234aedf`,
 		Args:              exactArgs("ID"),
 		ValidArgsFunction: a.completeJobIDs,
@@ -32,7 +38,28 @@ func (a *app) statusCmd() *cobra.Command {
 				}
 				return writeJSON(a.stdout, v)
 			}
-			return writeStatus(a.stdout, st, a.outStyle())
+			labels, passLabels := a.statusLabels(cmd.Context(), c, st)
+			return writeStatus(a.stdout, st, labels, passLabels, a.outStyle())
 		},
 	}
+}
+
+// statusLabels returns the labels and pass labels of a classify job whose /status answer has label
+// counts, read from the job itself (GET /evaluation/{id}), so that status shows the counts as get
+// does. Anything else needs no labels; a failure to read them is a warning, and the counts are
+// shown without them.
+func (a *app) statusLabels(ctx context.Context, c *wrappers.Client, st *wrappers.JobStatus) (labels, passLabels []string) {
+	if !st.HasResults() {
+		return nil, nil
+	}
+	res, err := st.Results()
+	if cr, ok := res.(*wrappers.ClassifyResults); err != nil || !ok || cr.LabelCounts == nil {
+		return nil, nil
+	}
+	job, err := c.Retrieve(ctx, st.ID)
+	if err != nil {
+		a.warn("job %s: the labels could not be read (%s); the counts follow without their order and pass marks", clean(st.ID), errText(err))
+		return nil, nil
+	}
+	return job.Labels(), job.PassLabels()
 }
