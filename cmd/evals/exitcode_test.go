@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,5 +101,33 @@ func TestCreateWaitTimeoutExitsSix(t *testing.T) {
 	if !strings.HasSuffix(r.stderr, "\nGave up after 20ms (--timeout); the job keeps running. Follow it again with: evals wait "+createdID(t, r)+"\n") ||
 		strings.Contains(r.stderr, "deadline") {
 		t.Errorf("stderr does not say once that it gave up:\n%s", r)
+	}
+}
+
+// TestREADMEListsEveryCommand checks that the README's command table has a row for every command
+// that `evals --help` lists, and no row for a command it does not.
+func TestREADMEListsEveryCommand(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `evals ([a-z]+)").FindAllStringSubmatch(string(readme), -1) {
+		rows[m[1]] = true
+	}
+	help := map[string]bool{}
+	root := newApp(func(string) string { return "" }, nil, &strings.Builder{}, &strings.Builder{}).rootCmd()
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() {
+			help[c.Name()] = true
+			if !rows[c.Name()] {
+				t.Errorf("the README's command table has no row for evals %s", c.Name())
+			}
+		}
+	}
+	for name := range rows {
+		if !help[name] {
+			t.Errorf("the README's command table has a row for evals %s, which --help does not list", name)
+		}
 	}
 }
