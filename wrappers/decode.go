@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"sync"
 	"time"
@@ -40,11 +41,48 @@ var decodeOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv1.ReportE
 //     copying them (the body is kept anyway, as the job's Raw).
 //
 // TestWireFieldsShadowTheGeneratedOnes checks that these names are still the generated ones.
+//
+// The generated type's other optional fields are pointers; before decoding they are pointed at
+// values held in the wire struct itself (see reset and resultsWire.preset), which the decoder then
+// fills in place instead of allocating one value per field.
 type jobWire struct {
 	generated.EvaluationJob
 	StatusUpdates historyField `json:"status_updates,omitempty"`
 	Parameters    rawSpan      `json:"parameters,omitempty"`
-	Results       *resultsWire `json:"results,omitempty"`
+	Results       resultsField `json:"results,omitempty"`
+
+	ownerID              string
+	createdAt, updatedAt time.Time
+}
+
+// reset empties w for the next job and points the generated owner_id, created_at and updated_at
+// at w's own values. A field absent from the job is then a pointer to a zero value instead of nil,
+// which the view shows the same way; null still sets the pointer to nil, as encoding/json does.
+func (w *jobWire) reset(eager bool) {
+	*w = jobWire{StatusUpdates: historyField{eager: eager}}
+	w.OwnerID, w.CreatedAt, w.UpdatedAt = &w.ownerID, &w.createdAt, &w.updatedAt
+}
+
+// resultsField is a job's results: nil for null (or absent), else a resultsWire decoded with its
+// optional numbers and strings filled in place.
+type resultsField struct{ r *resultsWire }
+
+// UnmarshalJSONFrom decodes the results as encoding/json decodes a pointer to a struct: null sets
+// it to nil, an object is decoded into the struct already there (a repeated "results" merges into
+// the first) or into a new one.
+func (f *resultsField) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		f.r = nil
+		return err
+	}
+	if f.r == nil {
+		f.r = new(resultsWire)
+		f.r.preset()
+	}
+	err := jsonv2.UnmarshalDecode(dec, f.r)
+	f.r.settle()
+	return err
 }
 
 // resultsWire is generated.EvaluationResults with label_counts decoded as a span of the body.
@@ -53,6 +91,59 @@ type resultsWire struct {
 	LabelCounts rawSpan `json:"label_counts,omitempty"`
 	// labelCounts holds the slice EvaluationResults.LabelCounts points to.
 	labelCounts json.RawMessage
+
+	// What the generated number and string fields point at while decoding (see preset).
+	numbers [10]float64
+	strs    [2]string
+}
+
+// Values no JSON text decodes to, which mark a preset field the results did not hold: a NaN (JSON
+// has none) and a string of invalid UTF-8 (the decoder turns invalid UTF-8 into U+FFFD).
+var (
+	absentNumber = math.Float64frombits(0x7ff8_0000_dead_beef)
+	absentString = string([]byte{0xff})
+)
+
+// numberFields are the generated results' optional numbers, strFields its optional strings: the
+// fields preset fills in place. TestPresetCoversTheGeneratedResults checks that they are all of
+// them.
+func (r *resultsWire) numberFields() [len(resultsWire{}.numbers)]**float64 {
+	e := &r.EvaluationResults
+	return [...]**float64{
+		&e.AWins, &e.BWins, &e.Ties, &e.FailedSamples, &e.GenerationFailCount,
+		&e.InvalidLabelCount, &e.InvalidScoreCount, &e.JudgeFailCount, &e.NumSamples, &e.PassPercentage,
+	}
+}
+
+func (r *resultsWire) strFields() [len(resultsWire{}.strs)]**string {
+	e := &r.EvaluationResults
+	return [...]**string{&e.Error, &e.ResultFileID}
+}
+
+// preset points the optional numbers and strings at r's own values, marked absent.
+func (r *resultsWire) preset() {
+	for i, f := range r.numberFields() {
+		r.numbers[i] = absentNumber
+		*f = &r.numbers[i]
+	}
+	for i, f := range r.strFields() {
+		r.strs[i] = absentString
+		*f = &r.strs[i]
+	}
+}
+
+// settle sets the fields the results did not hold back to nil, as encoding/json leaves them.
+func (r *resultsWire) settle() {
+	for _, f := range r.numberFields() {
+		if *f != nil && math.Float64bits(**f) == math.Float64bits(absentNumber) {
+			*f = nil
+		}
+	}
+	for _, f := range r.strFields() {
+		if *f != nil && **f == absentString {
+			*f = nil
+		}
+	}
 }
 
 // rawSpan is where a JSON value lies in the input: [start, end), or end 0 if the value was null
@@ -455,7 +546,7 @@ func (w *jobWire) view(body, raw []byte) *Job {
 	if g.UpdatedAt != nil {
 		j.UpdatedAt = *g.UpdatedAt
 	}
-	if r := w.Results; r != nil {
+	if r := w.Results.r; r != nil {
 		if lc := r.LabelCounts.in(body); lc != nil {
 			r.labelCounts = lc
 			r.EvaluationResults.LabelCounts = &r.labelCounts
@@ -469,6 +560,7 @@ func (w *jobWire) view(body, raw []byte) *Job {
 // its Raw, and slices its Parameters and label_counts from it.
 func decodeJob(body []byte) (*Job, error) {
 	var w jobWire
+	w.reset(false)
 	if err := w.decode(body); err != nil {
 		return repairAndDecodeJob(body, err)
 	}
@@ -479,7 +571,7 @@ func decodeJob(body []byte) (*Job, error) {
 func (w *jobWire) decode(body []byte) error {
 	err := jsonv2.Unmarshal(body, w, decodeOptions)
 	if errors.Is(err, errEagerHistory) {
-		*w = jobWire{StatusUpdates: historyField{eager: true}}
+		w.reset(true)
 		err = jsonv2.Unmarshal(body, w, decodeOptions)
 	}
 	return err
@@ -494,6 +586,7 @@ func repairAndDecodeJob(raw []byte, first error) (*Job, error) {
 		return nil, first
 	}
 	var w jobWire
+	w.reset(false)
 	if err := w.decode(fixed); err != nil {
 		return nil, first
 	}
@@ -522,9 +615,10 @@ func decodeJobs(body []byte) ([]*Job, error) {
 		return nil, err
 	}
 	jobs := []*Job{}
+	var w jobWire // reused: a view keeps nothing of it
 	for dec.PeekKind() != ']' {
 		from := dec.InputOffset()
-		var w jobWire
+		w.reset(false)
 		if err := jsonv2.UnmarshalDecode(dec, &w); err != nil {
 			// The one-pass decoder cannot go on after an error: decode the jobs one by one, so
 			// that one job that breaks the spec is repaired instead of failing the whole list.

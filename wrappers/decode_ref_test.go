@@ -206,6 +206,12 @@ func jobSeeds(f *testing.F) [][]byte {
 		`{"parameters":{"a":1},"parameters":null}`, `{"parameters":null}`, `{"parameters":"x"}`,
 		`{"results":{"label_counts":"{}","label_counts":null}}`, `{"results":null}`, `{"results":1}`,
 		`{"results":{"label_counts":null,"pass_percentage":null,"A_wins":1e2}}`,
+		// Results' numbers and strings are filled in place: absent, null, repeated, merged.
+		`{"results":{"pass_percentage":1,"pass_percentage":null,"error":null,"result_file_id":""}}`,
+		`{"results":{"pass_percentage":1,"Ties":0},"results":{"A_wins":2,"Error":"x"}}`,
+		`{"results":{"error":"x"},"results":null,"results":{"B_wins":1,"num_samples":-0}}`,
+		`{"results":{}}`, `{"results":{"pass_percentage":"1"}}`, `{"results":{"error":1}}`,
+		`{"owner_id":"a","owner_id":null,"created_at":"2025-07-23T17:10:04Z","created_at":null}`,
 		`{"status_updates":null}`, `{"status_updates":[]}`, `{"status_updates":[null,{}]}`,
 		`{"status_updates":[1]}`, `{"status_updates":{}}`, `{"status_updates":"x"}`,
 		`{"status_updates":[{"status":"a","status":"b","message":null,"timestamp":null}]}`,

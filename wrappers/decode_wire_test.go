@@ -67,3 +67,25 @@ func TestWireFieldsShadowTheGeneratedOnes(t *testing.T) {
 		t.Errorf("generated.StatusUpdate has %d fields; the view shows 3", n)
 	}
 }
+
+// TestPresetCoversTheGeneratedResults: every optional number and string of the generated results
+// is filled in place (resultsWire.preset), and settle gives back nil for each one absent: a field
+// added to the spec is either preset or decoded as before, never left pointing at a marker.
+func TestPresetCoversTheGeneratedResults(t *testing.T) {
+	var r resultsWire
+	r.preset()
+	v := reflect.ValueOf(&r.EvaluationResults).Elem()
+	for i := range v.NumField() {
+		f, typ := v.Field(i), v.Type().Field(i)
+		simple := typ.Type == reflect.TypeFor[*float64]() || typ.Type == reflect.TypeFor[*string]()
+		if simple == f.IsNil() {
+			t.Errorf("EvaluationResults.%s (%s): preset %v", typ.Name, typ.Type, !f.IsNil())
+		}
+	}
+	r.settle()
+	for i := range v.NumField() {
+		if !v.Field(i).IsNil() {
+			t.Errorf("EvaluationResults.%s is set after settle with nothing decoded", v.Type().Field(i).Name)
+		}
+	}
+}
