@@ -614,3 +614,39 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d requests, want 32", s.n())
 	}
 }
+
+// TestStatusLabelCountsOfScoreAndCompare: the status carries no type, but a score or compare
+// job's results (told by their fields) have no label counts: ErrWrongJobType, not "absent".
+func TestStatusLabelCountsOfScoreAndCompare(t *testing.T) {
+	for _, results := range []string{
+		`{"aggregated_scores": {"mean_score": 7, "std_score": 1, "pass_percentage": 50}, "invalid_score_count": 0, "failed_samples": 0}`,
+		`{"A_wins": 1, "B_wins": 2, "Ties": 0}`,
+	} {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, []byte(`{"status": "completed", "results": `+results+`}`))
+		})
+		st, err := newClient(t, s).Status(ctxT(t), "eval-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.LabelCounts(); !errors.Is(err, wrappers.ErrWrongJobType) {
+			t.Errorf("LabelCounts() of %s: %v, want ErrWrongJobType", results, err)
+		}
+	}
+}
+
+// TestPassPercentageIsFalseForCompare: a compare job has no pass percentage, even when its results
+// carry a stray pass_percentage.
+func TestPassPercentageIsFalseForCompare(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, []byte(`{"workflow_id": "eval-1", "type": "compare", "status": "completed",
+			"results": {"A_wins": 1, "B_wins": 2, "Ties": 0, "pass_percentage": 50}}`))
+	})
+	job, err := newClient(t, s).Retrieve(ctxT(t), "eval-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := job.PassPercentage(); ok {
+		t.Errorf("PassPercentage() of a compare job = %v, true", p)
+	}
+}

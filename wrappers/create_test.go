@@ -36,7 +36,7 @@ func fixtureRequests() map[string]wrappers.CreateRequest {
 			Labels:     []string{"good", "bad", "ugly"},
 			PassLabels: []string{"good"},
 			ModelToEvaluate: &wrappers.Model{
-				Name: "Qwen/Qwen3.5-9B", MaxTokens: 512, Temperature: 0.7,
+				Name: "Qwen/Qwen3.5-9B", MaxTokens: 512, Temperature: wrappers.Float64(0.7),
 				SystemTemplate: "Be helpful.", InputTemplate: "{{prompt}}",
 			},
 			InputFileID: "file-abc123",
@@ -56,7 +56,7 @@ func fixtureRequests() map[string]wrappers.CreateRequest {
 			},
 			ModelA: wrappers.Column("response_a"),
 			ModelB: wrappers.Model{
-				Name: "Qwen/Qwen3.5-9B", MaxTokens: 512, Temperature: 0,
+				Name: "Qwen/Qwen3.5-9B", MaxTokens: 512, Temperature: wrappers.Float64(0),
 				SystemTemplate: "Be brief.", InputTemplate: "{{prompt}}", ModelSource: wrappers.ModelSourceDedicated,
 			},
 			DisablePositionBiasCorrection: true,
@@ -101,7 +101,7 @@ func TestCreateDefaultsModelSourceToServerless(t *testing.T) {
 	s := newServer(t, serveFixture(t, 200, "responses/create.json"))
 	_, err := newClient(t, s).Create(ctxT(t), wrappers.ScoreRequest{
 		Judge: judge(), MinScore: 0, MaxScore: 1, PassThreshold: 0.5, InputFileID: "file-1",
-		ModelToEvaluate: &wrappers.Model{Name: "m", MaxTokens: 1, InputTemplate: "{{q}}"},
+		ModelToEvaluate: &wrappers.Model{Name: "m", MaxTokens: 1, InputTemplate: "{{q}}", Temperature: wrappers.Float64(0)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestValidationRules(t *testing.T) {
 		return r
 	}
 	okModel := func(f func(m *wrappers.Model)) *wrappers.Model {
-		m := &wrappers.Model{Name: "m", MaxTokens: 16, Temperature: 0.5, InputTemplate: "{{q}}"}
+		m := &wrappers.Model{Name: "m", MaxTokens: 16, Temperature: wrappers.Float64(0.5), InputTemplate: "{{q}}"}
 		f(m)
 		return m
 	}
@@ -272,11 +272,15 @@ func TestValidationRules(t *testing.T) {
 				"parameters.model_to_evaluate.model: is required",
 				"parameters.model_to_evaluate.input_template: is required",
 				"parameters.model_to_evaluate.max_tokens: is required and must be at least 1, got 0",
+				"parameters.model_to_evaluate.temperature: is required (0 to 2)",
 			},
 		},
 		{"model temperature", okScore(func(r *wrappers.ScoreRequest) {
-			r.ModelToEvaluate = okModel(func(m *wrappers.Model) { m.Temperature = 3 })
+			r.ModelToEvaluate = okModel(func(m *wrappers.Model) { m.Temperature = wrappers.Float64(3) })
 		}), []string{"parameters.model_to_evaluate.temperature: must be between 0 and 2, got 3"}},
+		{"model temperature unset", okScore(func(r *wrappers.ScoreRequest) {
+			r.ModelToEvaluate = okModel(func(m *wrappers.Model) { m.Temperature = nil })
+		}), []string{"parameters.model_to_evaluate.temperature: is required (0 to 2)"}},
 		{"model source", okScore(func(r *wrappers.ScoreRequest) {
 			r.ModelToEvaluate = okModel(func(m *wrappers.Model) { m.ModelSource = "x" })
 		}), []string{`parameters.model_to_evaluate.model_source: must be one of serverless, dedicated, external, got "x"`}},
@@ -318,7 +322,10 @@ func TestValidationRules(t *testing.T) {
 		},
 		{
 			"compare bad model_a", okCompare(func(r *wrappers.CompareRequest) { r.ModelA = wrappers.Model{Name: "m", InputTemplate: "x"} }),
-			[]string{"parameters.model_a.max_tokens: is required and must be at least 1, got 0"},
+			[]string{
+				"parameters.model_a.max_tokens: is required and must be at least 1, got 0",
+				"parameters.model_a.temperature: is required (0 to 2)",
+			},
 		},
 		{
 			"several problems",

@@ -131,7 +131,7 @@ func TestAgainstAPISummariesMatchResults(t *testing.T) {
 		fmt.Fprintf(&pairs, "{\"prompt\": \"question %d\", \"a\": \"answer %d\"}\n", i, i*3)
 	}
 	judge := wrappers.Judge{Model: "openai/gpt-oss-120b", SystemTemplate: "Judge the answer to {{ prompt }}."}
-	generator := &wrappers.Model{Name: "Qwen/Qwen3.5-9B", InputTemplate: "{{prompt}}", MaxTokens: 64, Temperature: 0.5}
+	generator := &wrappers.Model{Name: "Qwen/Qwen3.5-9B", InputTemplate: "{{prompt}}", MaxTokens: 64, Temperature: wrappers.Float64(0.5)}
 	jobs := []struct {
 		name    string
 		content string

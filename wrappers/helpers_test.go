@@ -187,6 +187,15 @@ func normalize(r wrappers.CreateRequest) string {
 		return fmt.Sprintf("judge{%s %q %s tok=%s url=%s w=%d max=%d t=%s}", j.Model, j.SystemTemplate, src(j.ModelSource),
 			string(j.ExternalAPIToken), j.ExternalBaseURL, j.NumWorkers, j.MaxTokens, temp)
 	}
+	model := func(m wrappers.Model) string {
+		temp := "nil"
+		if m.Temperature != nil {
+			temp = fmt.Sprint(*m.Temperature)
+		}
+		m.ModelSource = src(m.ModelSource)
+		m.Temperature = nil
+		return fmt.Sprintf("model %+v t=%s tok=%s", m, temp, string(m.ExternalAPIToken))
+	}
 	target := func(t wrappers.Target) string {
 		switch v := t.(type) {
 		case nil:
@@ -194,12 +203,9 @@ func normalize(r wrappers.CreateRequest) string {
 		case wrappers.Column:
 			return "column " + string(v)
 		case wrappers.Model:
-			v.ModelSource = src(v.ModelSource)
-			return fmt.Sprintf("model %+v tok=%s", v, string(v.ExternalAPIToken))
+			return model(v)
 		case *wrappers.Model:
-			m := *v
-			m.ModelSource = src(m.ModelSource)
-			return fmt.Sprintf("model %+v tok=%s", m, string(m.ExternalAPIToken))
+			return model(*v)
 		}
 		return fmt.Sprintf("%T", t)
 	}

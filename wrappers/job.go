@@ -2,6 +2,7 @@ package wrappers
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -202,10 +203,18 @@ func (s *JobStatus) Results() (Results, error) {
 // ErrorResult returns the reason a failed job gave in its results, and whether there was one.
 func (s *JobStatus) ErrorResult() (string, bool) { return errorOf(s.results) }
 
-// LabelCounts decodes results.label_counts; see [Job.LabelCounts].
+// LabelCounts decodes results.label_counts; see [Job.LabelCounts]. The status carries no job type:
+// results without label_counts that hold a score or compare job's fields give an error matching
+// [ErrWrongJobType].
 func (s *JobStatus) LabelCounts() (map[string]int, error) {
 	if s.results == nil {
 		return nil, ErrNoResults
+	}
+	if s.results.LabelCounts == nil {
+		switch r, _ := inferResults(s.results); r.(type) {
+		case *ScoreResults, *CompareResults:
+			return nil, fmt.Errorf("%w: these are a score or compare job's results, which have no label counts", ErrWrongJobType)
+		}
 	}
 	return decodeLabelCounts(s.results.LabelCounts)
 }

@@ -148,8 +148,8 @@ func TestScoreResults(t *testing.T) {
 	if _, err := job.ClassifyResults(); !errors.Is(err, wrappers.ErrWrongJobType) {
 		t.Errorf("ClassifyResults() of a score job: %v", err)
 	}
-	if _, err := job.LabelCounts(); err == nil {
-		t.Error("LabelCounts() of a score job succeeded")
+	if _, err := job.LabelCounts(); !errors.Is(err, wrappers.ErrWrongJobType) || !strings.Contains(err.Error(), "is a score job, not classify") {
+		t.Errorf("LabelCounts() of a score job: %v, want ErrWrongJobType", err)
 	}
 	req, err := job.Request()
 	if err != nil {
@@ -180,6 +180,12 @@ func TestCompareResults(t *testing.T) {
 		}
 	}
 	job := retrieveFixture(t, "responses/job_compare.json")
+	if _, err := job.LabelCounts(); !errors.Is(err, wrappers.ErrWrongJobType) {
+		t.Errorf("LabelCounts() of a compare job: %v, want ErrWrongJobType", err)
+	}
+	if _, err := job.LabelCountsOrdered(); !errors.Is(err, wrappers.ErrWrongJobType) {
+		t.Errorf("LabelCountsOrdered() of a compare job: %v, want ErrWrongJobType", err)
+	}
 	req, err := job.Request()
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +219,9 @@ func TestFailedJobs(t *testing.T) {
 		var jf *wrappers.JobFailedError
 		if !errors.As(err, &jf) || jf.Message != tc.msg || jf.Job != job || !errors.Is(err, wrappers.ErrJobFailed) {
 			t.Errorf("ClassifyResults() error = %v", err)
+		}
+		if _, err := job.LabelCounts(); !errors.As(err, &jf) || jf.Message != tc.msg {
+			t.Errorf("LabelCounts() of a failed job: %v, want a JobFailedError", err)
 		}
 	}
 }

@@ -25,10 +25,12 @@ type LabelCount struct {
 // LabelCounts decodes the job's results.label_counts: a JSON object serialised into a string
 // ("{\"yes\": 10, \"no\": 0}") or, forward-compatibly, a plain object. Counts sent as 10 and 10.0
 // are both 10. A fractional, negative, non-numeric or duplicated count, or a malformed value, gives
-// a [*ResultError] naming results.label_counts; [ErrNoResults] means the job has no results yet.
+// a [*ResultError] naming results.label_counts. Only classify jobs have label counts: a score or
+// compare job gives an error matching [ErrWrongJobType], a failed job a [*JobFailedError], and a
+// job without results yet [ErrNoResults].
 func (j *Job) LabelCounts() (map[string]int, error) {
-	if j.results == nil {
-		return nil, ErrNoResults
+	if err := j.checkResultsFor(TypeClassify); err != nil {
+		return nil, err
 	}
 	return decodeLabelCounts(j.results.LabelCounts)
 }

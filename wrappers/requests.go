@@ -52,8 +52,17 @@ type Judge struct {
 	Temperature *float64
 }
 
-// Float64 returns a pointer to v, for optional fields such as [Judge.Temperature].
+// Float64 returns a pointer to v, for the fields that tell "not set" from 0, such as
+// [Judge.Temperature] and [Model.Temperature].
 func Float64(v float64) *float64 { return &v }
+
+// deref is *p, or 0 for nil (a nil the validation has already refused where it matters).
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
 
 // Target is what a job evaluates: a [Column] of the input file that already holds the outputs, or a
 // [Model] (or *Model) that the service runs on each row first.
@@ -74,8 +83,11 @@ type Model struct {
 	InputTemplate string
 	// MaxTokens is the most tokens to generate per row (required, at least 1).
 	MaxTokens int
-	// Temperature is the sampling temperature, 0 to 2.
-	Temperature float64
+	// Temperature is the sampling temperature, 0 to 2 (required: the service has no default for
+	// a generating model, unlike [Judge.Temperature]). It is a pointer, like the judge's, so that a
+	// temperature left unset is refused before anything is sent instead of being sent as 0; set
+	// it with [Float64], as in Float64(0.7).
+	Temperature *float64
 	// ModelSource is where the model is served; empty means serverless.
 	ModelSource ModelSource
 	// ExternalAPIToken and ExternalBaseURL reach an external model's OpenAI-compatible endpoint
@@ -180,7 +192,7 @@ func (m Model) toWire() (generated.ModelOrColumn, error) {
 		SystemTemplate:   m.SystemTemplate,
 		InputTemplate:    m.InputTemplate,
 		MaxTokens:        m.MaxTokens,
-		Temperature:      m.Temperature,
+		Temperature:      deref(m.Temperature),
 		ModelSource:      sourceOrDefault(m.ModelSource),
 		ExternalAPIToken: optString(string(m.ExternalAPIToken)),
 		ExternalBaseURL:  optString(m.ExternalBaseURL),
@@ -390,7 +402,7 @@ func targetFromWire(g *generated.ModelOrColumn) (Target, error) {
 	}
 	out := &Model{
 		Name: m.Model, SystemTemplate: m.SystemTemplate, InputTemplate: m.InputTemplate,
-		MaxTokens: m.MaxTokens, Temperature: m.Temperature, ModelSource: ModelSource(m.ModelSource),
+		MaxTokens: m.MaxTokens, Temperature: Float64(m.Temperature), ModelSource: ModelSource(m.ModelSource),
 	}
 	if m.ExternalAPIToken != nil {
 		out.ExternalAPIToken = Secret(*m.ExternalAPIToken)

@@ -238,9 +238,18 @@ func inferResults(g *generated.EvaluationResults) (Results, error) {
 	return unknownResults(g)
 }
 
-// Results returns the job's results as the type its Type calls for, [*ErrorResults] for a failed
-// job, or [ErrNoResults]. A count that is fractional or negative, or a malformed label_counts,
-// gives a [*ResultError] (several are joined) along with every field that did decode.
+// Results returns the job's results as the type its Type calls for, one of these concrete types
+// (use a type switch):
+//
+//   - [*ClassifyResults] for a classify job,
+//   - [*ScoreResults] for a score job,
+//   - [*CompareResults] for a compare job,
+//   - [*ErrorResults] for a failed job (status error or user_error), whatever its type,
+//   - [*UnknownResults] for a job of a type this package does not know.
+//
+// Before the job ends it returns [ErrNoResults]. A count that is fractional or negative, or a
+// malformed label_counts, gives a [*ResultError] (several are joined) along with every field that
+// did decode.
 func (j *Job) Results() (Results, error) {
 	if j.results == nil {
 		return nil, ErrNoResults
@@ -296,10 +305,12 @@ func (j *Job) CompareResults() (*CompareResults, error) {
 func (j *Job) ErrorResult() (string, bool) { return errorOf(j.results) }
 
 // PassPercentage returns the percentage of rows that passed, and whether the job has one: a
-// classify job's pass_percentage, or a score job's aggregated_scores.pass_percentage.
+// classify job's pass_percentage, or a score job's aggregated_scores.pass_percentage. It is false
+// for a compare job, which has no pass percentage (see [CompareResults] for its A / B / tie
+// counts), for a job without results yet, for a failed job, and when the service sent none.
 func (j *Job) PassPercentage() (float64, bool) {
 	g := j.results
-	if g == nil {
+	if g == nil || j.Type == TypeCompare {
 		return 0, false
 	}
 	if g.PassPercentage != nil {

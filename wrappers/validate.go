@@ -143,7 +143,11 @@ func (m Model) check(p *problems, field string) {
 	if m.MaxTokens < 1 {
 		p.add(field+".max_tokens", "is required and must be at least 1, got %d", m.MaxTokens)
 	}
-	checkTemperature(p, field+".temperature", m.Temperature)
+	if m.Temperature == nil {
+		p.add(field+".temperature", "is required (0 to 2)")
+	} else {
+		checkTemperature(p, field+".temperature", *m.Temperature)
+	}
 	checkSource(p, field, m.ModelSource, string(m.ExternalAPIToken) != "", m.ExternalBaseURL)
 	if m.NumWorkers < 0 {
 		p.add(field+".num_workers", "must be at least 1, got %d", m.NumWorkers)

@@ -72,7 +72,7 @@ func (f *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.systemTemplate, f.prefix+"-system-template", "", "the system prompt of "+p)
 	fs.StringVar(&f.inputTemplate, f.prefix+"-input-template", "", "the user prompt of "+p+"; {{column}} placeholders name input columns")
 	fs.IntVar(&f.maxTokens, f.prefix+"-max-tokens", 0, "the most tokens "+p+" may generate per row (required with "+p+")")
-	fs.Float64Var(&f.temperature, f.prefix+"-temperature", 0, "the sampling temperature of "+p+", 0 to 2")
+	fs.Float64Var(&f.temperature, f.prefix+"-temperature", 0, "the sampling temperature of "+p+", 0 to 2 (required with "+p+")")
 	fs.StringVar(&f.source, f.prefix+"-source", "", "where "+p+" is served: serverless (default), dedicated or external")
 	fs.IntVar(&f.workers, f.prefix+"-workers", 0, "concurrent requests to "+p+" (default: the model's)")
 	fs.StringVar(&f.baseURL, f.prefix+"-base-url", "", "an external "+p+"'s OpenAI-compatible base URL")
@@ -186,8 +186,11 @@ func (a *app) target(fs *pflag.FlagSet, f *targetFlags, p *problemList) wrappers
 	case fs.Changed(f.prefix):
 		m := &wrappers.Model{
 			Name: f.model, SystemTemplate: f.systemTemplate, InputTemplate: f.inputTemplate,
-			MaxTokens: f.maxTokens, Temperature: f.temperature, ModelSource: wrappers.ModelSource(f.source),
+			MaxTokens: f.maxTokens, ModelSource: wrappers.ModelSource(f.source),
 			ExternalBaseURL: f.baseURL, NumWorkers: f.workers,
+		}
+		if fs.Changed(f.prefix + "-temperature") {
+			m.Temperature = wrappers.Float64(f.temperature)
 		}
 		if fs.Changed(f.prefix+"-workers") && f.workers < 1 {
 			p.add("--"+f.prefix+"-workers", "must be at least 1, got %d", f.workers)

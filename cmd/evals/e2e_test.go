@@ -488,6 +488,10 @@ func TestUsageErrorsExitTwoBeforeAnyRequest(t *testing.T) {
 			"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--labels", "a,b", "--pass-labels", "a",
 			"--model", "x", "--model-max-tokens", "0", "--model-input-template", "{{q}}",
 		}, "--model-max-tokens: is required and must be at least 1"},
+		{[]string{
+			"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--labels", "a,b", "--pass-labels", "a",
+			"--model", "x", "--model-max-tokens", "8", "--model-input-template", "{{q}}",
+		}, "evals: --model-temperature: is required (0 to 2)\nRun"},
 		{[]string{"create", "score", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--min-score", "1", "--max-score", "5"}, "--threshold: is required"},
 		{[]string{"create", "score", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--min-score", "5", "--max-score", "1", "--threshold", "3"}, "evals: --max-score: must be greater than --min-score (5), got 1\nRun"},
 		{[]string{"create", "score", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--min-score", "1", "--max-score", "5", "--threshold", "9"}, "--threshold: must be between"},

@@ -207,7 +207,7 @@ func TestGoldenAPI(t *testing.T) {
 			"create", "compare", "--input", pairs, "--judge-model", "openai/gpt-oss-120b",
 			"--judge-template", "Which answer to {{prompt}} is better? A reference: {{response_b}}",
 			"--model-a-column", "response_a", "--model-b", "Qwen/Qwen3.5-9B",
-			"--model-b-input-template", "{{prompt}}", "--model-b-max-tokens", "64",
+			"--model-b-input-template", "{{prompt}}", "--model-b-max-tokens", "64", "--model-b-temperature", "0",
 		},
 	}
 	ids := map[string]string{}
