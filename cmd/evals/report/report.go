@@ -19,7 +19,7 @@ import (
 type Options struct {
 	// MaxRows is the most rows listed (200 if 0): failed and invalid rows first.
 	MaxRows int
-	// MaxValueRunes cuts each value (1,000 characters if 0).
+	// MaxValueRunes cuts each value (500 characters if 0).
 	MaxValueRunes int
 	// Now stamps the report (time.Now if nil).
 	Now func() time.Time
@@ -36,8 +36,11 @@ func (o Options) maxValue() int {
 	if o.MaxValueRunes > 0 {
 		return o.MaxValueRunes
 	}
-	return 1000
+	return 500
 }
+
+// maxFields is the most input fields shown per row; the others are counted.
+const maxFields = 20
 
 // Field is a name and a value, both as text.
 type Field struct {
@@ -198,7 +201,12 @@ func (r *Report) collect(rows iter.Seq2[*wrappers.ResultRow, error], sumOpts ...
 func (r *Report) row(row *wrappers.ResultRow, v decide.Verdict) Row {
 	n := r.opts.maxValue()
 	out := Row{Line: row.Line(), Verdict: v.String(), Class: class(r.typ, v), Bad: !v.Judged()}
-	for _, f := range decide.InputFields(row) {
+	inputs := decide.InputFields(row)
+	for i, f := range inputs {
+		if i == maxFields {
+			out.Inputs = append(out.Inputs, Field{Name: "…", Value: fmt.Sprintf("%d more fields not shown", len(inputs)-maxFields)})
+			break
+		}
 		out.Inputs = append(out.Inputs, Field{Name: Cut(f.Name, 200), Value: Cut(f.Text(), n)})
 	}
 	for _, k := range []string{wrappers.RowKeyModelOutput, wrappers.RowKeyModelAOutput, wrappers.RowKeyModelBOutput} {
