@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evalkit/together-evals/wrappers"
 	"github.com/evalkit/together-evals/wrappers/decide"
@@ -124,11 +125,13 @@ func TestGateFailedJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(1 << 40)
-	job, err := e.client.Retrieve(ctx, created.ID)
-	if err != nil {
-		t.Fatal(err)
+	e.clock.Advance(time.Hour)
+	_, err = e.client.Wait(ctx, created.ID, wrappers.WaitOptions{FirstInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, Timeout: 20 * time.Second})
+	var failed *wrappers.JobFailedError
+	if !errors.As(err, &failed) || failed.Job == nil {
+		t.Fatalf("wait: %v", err)
 	}
+	job := failed.Job
 	if _, err := decide.Gate(ctx, e.client, job, decide.Thresholds{MinPass: f(1)}); !errors.Is(err, wrappers.ErrJobFailed) {
 		t.Fatalf("err = %v, want a failed job", err)
 	}
