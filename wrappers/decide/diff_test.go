@@ -315,3 +315,17 @@ func TestDiffByInputFieldsIgnoresWhatTheJudgeAdds(t *testing.T) {
 		t.Fatalf("summary = %+v", s)
 	}
 }
+
+func TestDiffStopsWhenTheContextEnds(t *testing.T) {
+	var b strings.Builder
+	for i := range 10_000 {
+		b.WriteString(`{"id": "r` + strings.Repeat("x", i%7) + `", "success": true, "label": "good", "final_decision": "pass"}` + "\n")
+	}
+	path := writeFile(t, b.String())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := decide.Diff(ctx, decide.File(path), decide.File(path))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}

@@ -75,16 +75,22 @@ func inputFileOf(r wrappers.CreateRequest) string {
 	return ""
 }
 
-// rows streams the source's rows; the returned function closes what open opened.
+// rows streams the source's rows to yield, and stops at the first error (of the source, of
+// yield, or ctx's).
 func (s Source) rows(ctx context.Context, yield func(*wrappers.ResultRow) error) error {
 	body, err := s.open(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.name, err)
 	}
 	defer func() { _ = body.Close() }()
+	n := 0
 	for row, err := range wrappers.ReadResultRows(body) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		// A file on disk does not watch ctx: look at it now and then.
+		if n++; n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if err := yield(row); err != nil {
 			return err

@@ -193,3 +193,59 @@ func TestHTMLSizeIsBoundedByTheCap(t *testing.T) {
 		t.Errorf("%d bytes for 200 listed rows of 2.4 KB", large)
 	}
 }
+
+func TestReportOfScoreAndCompareJobs(t *testing.T) {
+	score := &wrappers.Job{
+		ID: "eval-score", Type: wrappers.TypeScore, Status: wrappers.StatusCompleted,
+		Parameters: []byte(`{"judge": {"model": "m", "system_template": "t", "model_source": "serverless"}, "min_score": 1, "max_score": 5, "pass_threshold": 4, "model_to_evaluate": "answer", "input_data_file_path": "file-1"}`),
+	}
+	rows := `{"id": "a", "success": true, "score": 5, "final_decision": "pass"}
+{"id": "b", "success": true, "score": 4, "final_decision": "pass"}
+{"id": "c", "success": true, "score": 1, "final_decision": "fail"}
+{"id": "d", "success": true, "is_invalid_judge_output": true, "score": null, "final_decision": null}
+`
+	r, err := report.FromRows(score, wrappers.ReadResultRows(strings.NewReader(rows)), report.Options{Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Charts) != 1 || r.Charts[0].Title != "Score histogram" || len(r.Charts[0].Bars) != 5 {
+		t.Fatalf("charts = %+v", r.Charts)
+	}
+	counts := []int{}
+	for _, b := range r.Charts[0].Bars {
+		counts = append(counts, b.Count)
+	}
+	if fmt.Sprint(counts) != "[1 0 0 1 1]" || !r.Charts[0].Bars[3].Good || r.Charts[0].Bars[2].Good {
+		t.Errorf("histogram = %+v", r.Charts[0].Bars)
+	}
+	figures := fmt.Sprint(r.Figures)
+	for _, want := range []string{"{Mean score 3.333}", "{Pass percentage 66.7% of scored rows}", "{Invalid judge answers 1 (25%)}"} {
+		if !strings.Contains(figures, want) {
+			t.Errorf("figures %s lack %s", figures, want)
+		}
+	}
+	if r.Rows[0].Line != 4 || r.Rows[0].Class != "invalid" {
+		t.Errorf("the invalid row first: %+v", r.Rows[0])
+	}
+
+	compare := &wrappers.Job{
+		ID: "eval-compare", Type: wrappers.TypeCompare, Status: wrappers.StatusCompleted,
+		Parameters: []byte(`{"judge": {"model": "m", "system_template": "t", "model_source": "serverless"}, "model_a": "a", "model_b": "b", "input_data_file_path": "file-1"}`),
+	}
+	rows = `{"id": "a", "success": true, "final_decision": "A"}
+{"id": "b", "success": true, "final_decision": "B"}
+{"id": "c", "success": true, "final_decision": "B"}
+{"id": "d", "success": true, "final_decision": "Tie"}
+`
+	r, err = report.FromRows(compare, wrappers.ReadResultRows(strings.NewReader(rows)), report.Options{Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fmt.Sprint(r.Figures), "{Win rate of model B 50%}") || fmt.Sprint(r.Charts[0].Bars[:3]) != "[{A wins 1 false} {B wins 2 true} {Ties 1 false}]" {
+		t.Errorf("figures %v charts %v", r.Figures, r.Charts)
+	}
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil || !strings.Contains(b.String(), "Verdicts") {
+		t.Errorf("%v", err)
+	}
+}
