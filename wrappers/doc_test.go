@@ -47,6 +47,8 @@ func TestDocSaysWhatUsersAsk(t *testing.T) {
 		{"Job.Results", "[*UnknownResults]"},
 		{"Job.PassPercentage", "false\nfor a compare job"},
 		{"Job.LabelCounts", "[ErrWrongJobType]"},
+		{"Client.FileContent", "bound the download as a whole"},
+		{"Client.ResultRows", "ctx bounds the whole download"},
 		{"package", "api.WithPhaseDurations(0, 0, 0)"},
 		{"package", "WaitOptions{FirstInterval: time.Millisecond}"},
 	} {

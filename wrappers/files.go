@@ -87,6 +87,15 @@ func (c *Client) File(ctx context.Context, id string) (*File, error) {
 // [WithTimeout]) bounds each read that waits for data, not the whole download, so a large file or
 // a slow reader is not cut off while ctx lasts. A status outside 2xx is an [*APIError] (or a
 // [*NotAPIError]).
+//
+// To bound the download as a whole (a server that sends a line every few seconds is never
+// silent for a whole timeout), give it a ctx with a deadline, which covers the reads of the
+// content too: once it passes, the next read fails with an error matching
+// context.DeadlineExceeded.
+//
+//	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+//	defer cancel()
+//	body, err := client.FileContent(ctx, id)
 func (c *Client) FileContent(ctx context.Context, id string) (io.ReadCloser, error) {
 	if err := checkID("file", id); err != nil {
 		return nil, err
@@ -144,6 +153,9 @@ func (c *Client) logTransfer(ctx context.Context, method string, req *http.Reque
 // An error ends the sequence: it is yielded with a nil row. It is an [*APIError] (or another
 // request error) when the file cannot be fetched, a [*RowError] naming the line when a line is not
 // a JSON object, or a read error when the download breaks.
+//
+// ctx bounds the whole download, as for [Client.FileContent]: with a deadline, the sequence ends
+// with an error matching context.DeadlineExceeded once it passes, however slowly the rows come.
 func (c *Client) ResultRows(ctx context.Context, fileID string) iter.Seq2[*ResultRow, error] {
 	return func(yield func(*ResultRow, error) bool) {
 		body, err := c.FileContent(ctx, fileID)

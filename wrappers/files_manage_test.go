@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/evalkit/together-evals/api"
 	"github.com/evalkit/together-evals/wrappers"
@@ -220,4 +222,47 @@ func rowsOf(n int) string {
 		b.WriteString("{\"q\": 1}\n")
 	}
 	return b.String()
+}
+
+// TestResultRowsBoundedByContext: a server that drips one row at a time is never silent for a
+// whole client timeout; a deadline on ctx bounds the download as a whole.
+func TestResultRowsBoundedByContext(t *testing.T) {
+	const total = 10000
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusOK)
+		fl := w.(http.Flusher)
+		for i := range total {
+			if _, err := fmt.Fprintf(w, "{\"i\": %d, \"success\": true}\n", i); err != nil {
+				return
+			}
+			fl.Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	})
+	c := newClient(t, s, wrappers.WithTimeout(time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	rows := 0
+	var last error
+	for row, err := range c.ResultRows(ctx, "file-1") {
+		if err != nil {
+			last = err
+			break
+		}
+		if row == nil {
+			t.Fatal("a nil row without an error")
+		}
+		rows++
+	}
+	if !errors.Is(last, context.DeadlineExceeded) {
+		t.Fatalf("after %d rows the sequence ended with %v, want context.DeadlineExceeded", rows, last)
+	}
+	if rows == 0 || rows == total {
+		t.Errorf("read %d rows of %d before the deadline", rows, total)
+	}
 }

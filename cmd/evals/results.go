@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -20,6 +22,7 @@ func (a *app) resultsCmd() *cobra.Command {
 	var f rowFilter
 	var limit int
 	var failedOnly, wide bool
+	var timeout time.Duration
 	var columns []string
 	cmd := &cobra.Command{
 		Use:   "results ID",
@@ -63,13 +66,24 @@ At the end a summary goes to stderr, checked against the job's own results.`,
 			if a.output == outputJSON && (fs.Changed("columns") || wide) {
 				return usagef("--columns and --wide: only for the table; -o json prints every column in full")
 			}
+			if timeout < 0 {
+				return usagef("--timeout: must be 0 (no limit) or more, got %s", timeout)
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeoutCause(ctx, timeout, errResultsTimeout)
+				defer cancel()
+			}
 			job, err := c.Retrieve(ctx, args[0])
 			if err != nil {
+				if errors.Is(context.Cause(ctx), errResultsTimeout) {
+					err = fmt.Errorf("gave up after %s (--timeout) before the job was read", timeout)
+				}
 				return opErr("results", args[0], err)
 			}
 			if !job.Done() {
@@ -79,7 +93,7 @@ At the end a summary goes to stderr, checked against the job's own results.`,
 			if err := f.fits(job.Type); err != nil {
 				return err
 			}
-			return a.streamRows(c, cmd, job, rowOptions{limit: limit, filter: f, columns: columns, wide: wide})
+			return a.streamRows(ctx, c, job, rowOptions{limit: limit, filter: f, columns: columns, wide: wide, timeout: timeout})
 		},
 	}
 	fs := cmd.Flags()
@@ -88,6 +102,7 @@ At the end a summary goes to stderr, checked against the job's own results.`,
 	fs.BoolVar(&failedOnly, "failed", false, "the same as --decision failed,invalid: rows without a valid verdict (not rows judged fail)")
 	listVar(fs, &columns, "columns", "input columns to show in the table, comma-separated, such as question,answer")
 	fs.BoolVar(&wide, "wide", false, "show text in full in the table: feedback, errors and --columns")
+	fs.DurationVar(&timeout, "timeout", defaultResultsTimeout, "give up when the job and its result file are not read whole within this long (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("decision", cobra.FixedCompletions(decisions, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -170,10 +185,18 @@ type rowOptions struct {
 	filter  rowFilter
 	columns []string
 	wide    bool
+	timeout time.Duration // --timeout, for the message when it cuts the download off
 }
 
+// defaultResultsTimeout bounds `evals results` as a whole, so that a server that sends a row every
+// few seconds (never silent long enough for the request timeout) cannot hold it forever.
+const defaultResultsTimeout = 10 * time.Minute
+
+// errResultsTimeout is the cause of the context of an `evals results` that reached --timeout.
+var errResultsTimeout = errors.New("evals results reached --timeout")
+
 // streamRows prints the job's result rows as they arrive, then a summary on stderr.
-func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.Job, o rowOptions) error {
+func (a *app) streamRows(ctx context.Context, c *wrappers.Client, job *wrappers.Job, o rowOptions) error {
 	out := bufio.NewWriter(a.stdout)
 	var table *rowTable
 	if a.output != outputJSON {
@@ -184,10 +207,13 @@ func (a *app) streamRows(c *wrappers.Client, cmd *cobra.Command, job *wrappers.J
 	}
 	summary := wrappers.NewRowSummary(job.SummaryOptions()...)
 	printed, complete := 0, true
-	for row, err := range c.JobResultRows(cmd.Context(), job) {
+	for row, err := range c.JobResultRows(ctx, job) {
 		if err != nil {
 			if printed > 0 {
 				_ = out.Flush() // the rows that came before the error; no lone header
+			}
+			if errors.Is(context.Cause(ctx), errResultsTimeout) {
+				err = fmt.Errorf("gave up after %s (--timeout) with %d rows read; the result file was still coming: try a longer --timeout, or --timeout 0 for no limit", o.timeout, summary.Rows)
 			}
 			return opErr("results", job.ID, err)
 		}
