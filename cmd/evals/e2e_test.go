@@ -447,7 +447,7 @@ func TestUsageErrorsExitTwoBeforeAnyRequest(t *testing.T) {
 		{[]string{"get", "x", "--frob"}, "unknown flag: --frob"},
 		{[]string{"get", ".."}, `invalid`},
 		{[]string{"-o", "yaml", "list"}, `--output: must be table or json, got "yaml"`},
-		{[]string{"list", "--status", "done"}, `--status: must be one of`},
+		{[]string{"list", "--status", "done"}, `evals: --status: must be one of pending, queued, running, completed, error, user_error, got "done"` + "\n"},
 		{[]string{"list", "--limit", "0"}, "--limit: must be at least 1"},
 		{[]string{"list", "--limit", "many"}, `evals: --limit: "many" is not a whole number` + "\n"},
 		{[]string{"list", "--limit", "99999999999999999999"}, `evals: --limit: "99999999999999999999" is out of range` + "\n"},

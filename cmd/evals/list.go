@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/evalkit/together-evals/wrappers"
@@ -27,7 +29,7 @@ evaluated (a column or a model), when it was created and its pass percentage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if status != "" && !wrappers.Status(status).Known() {
-				return usagef("--status: must be one of %v, got %q", allStatuses, status)
+				return usagef("--status: must be one of %s, got %q", strings.Join(allStatuses, ", "), status)
 			}
 			if cmd.Flags().Changed("limit") && limit < 1 {
 				return usagef("--limit: must be at least 1, got %d", limit)

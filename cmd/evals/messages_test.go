@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/evalkit/together-evals/api"
 )
@@ -174,5 +178,32 @@ func TestUploadProgressSpeaksOfTheFile(t *testing.T) {
 		if m[1] != size {
 			t.Errorf("progress speaks of %s, the file is %s", m[1], size)
 		}
+	}
+}
+
+// TestInterruptedRequestSaysSoOnce checks that a command interrupted while a request is on its
+// way says "interrupted" once, without Go's "context canceled", and exits 130 (143 for SIGTERM).
+func TestInterruptedRequestSaysSoOnce(t *testing.T) {
+	for _, tc := range []struct {
+		sig  os.Signal
+		code int
+	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
+		srv := startAPI(t)
+		srv.Faults().Inject(api.OpGetEvaluation, 1, api.Fault{Delay: time.Minute})
+		ctx, cancel := context.WithCancelCause(context.Background())
+		go func() {
+			// Signal once the request has arrived (bounded: the request ends when ctx does).
+			for srv.Requests(api.OpGetEvaluation) < 1 && ctx.Err() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			cancel(&signalError{sig: tc.sig})
+		}()
+		c := newCLI(t, srv.URL)
+		c.ctx = ctx
+		r := c.mustRun(tc.code, "get", "eval-1")
+		if want := "evals: get eval-1: interrupted\n"; r.stderr != want || r.stdout != "" {
+			t.Errorf("%s: stdout %q, stderr\n%s\nwant\n%s", tc.sig, r.stdout, r.stderr, want)
+		}
+		cancel(nil)
 	}
 }
