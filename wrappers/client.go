@@ -19,14 +19,16 @@ import (
 // Client calls the Together AI Evaluations API. Create one with [NewClient]; it is safe for
 // concurrent use and holds no state between calls besides its connection pool.
 type Client struct {
-	base      *url.URL
-	baseURL   string // base.String(), which paths are appended to
-	key       apiKey
-	bearer    apiKey // the Authorization header's value, "Bearer " and the key
-	api       *generated.Client
-	doer      *doer // the generated client's doer, for the requests built here
-	logger    *slog.Logger
-	userAgent string
+	base    *url.URL
+	baseURL string // base.String(), which paths are appended to
+	key     apiKey
+	// authorization returns the Authorization header's value, "Bearer " and the key, as the
+	// slice every request shares (a closure, like key, so that nothing prints it).
+	authorization func() []string
+	api           *generated.Client
+	doer          *doer // the generated client's doer, for the requests built here
+	logger        *slog.Logger
+	userAgent     []string // the User-Agent header's value, shared by every request
 
 	// sleep waits for d or until ctx is done; now tells the time. Tests replace both.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -82,15 +84,16 @@ func NewClient(opts ...Option) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
+	auth := []string{"Bearer " + cfg.key()}
 	c := &Client{
-		base:      base,
-		baseURL:   base.String(),
-		key:       cfg.key,
-		bearer:    newAPIKey("Bearer " + cfg.key()),
-		logger:    logger,
-		userAgent: cfg.userAgent,
-		sleep:     sleepContext,
-		now:       time.Now,
+		authorization: func() []string { return auth },
+		base:          base,
+		baseURL:       base.String(),
+		key:           cfg.key,
+		logger:        logger,
+		userAgent:     []string{cfg.userAgent},
+		sleep:         sleepContext,
+		now:           time.Now,
 	}
 	doer := newDoer(&cfg, base, logger)
 	c.doer = doer
@@ -128,13 +131,23 @@ func (c *Client) editRequest(_ context.Context, req *http.Request) error {
 	if !sameOrigin(c.base, req.URL) {
 		return fmt.Errorf("wrappers: refusing to send the API key to %s://%s: not the base URL's host", req.URL.Scheme, req.URL.Host)
 	}
-	req.Header.Set("Authorization", c.bearer())
-	req.Header.Set("User-Agent", c.userAgent)
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
+	// The values are slices shared by every request (net/http and a RoundTripper only read a
+	// request's headers; one that adds a value gets a slice of its own): no allocation per header.
+	h := req.Header
+	if h == nil {
+		h = make(http.Header)
+		req.Header = h
+	}
+	h["Authorization"] = c.authorization()
+	h["User-Agent"] = c.userAgent
+	if h.Get("Accept") == "" {
+		h["Accept"] = acceptJSON
 	}
 	return nil
 }
+
+// acceptJSON is the Accept header of the requests that do not set their own.
+var acceptJSON = []string{"application/json"}
 
 // get sends GET base URL + path, path already escaped, through the same editor and doer as the
 // generated client's requests, and has its answer read whole within the attempt (withWholeBody).
@@ -142,7 +155,7 @@ func (c *Client) editRequest(_ context.Context, req *http.Request) error {
 // builder parses the base URL and the path on every call, which cost about 5% of a retrieve's
 // client CPU on loopback. FuzzID checks that the URL is the one the generated client builds.
 func (c *Client) get(ctx context.Context, path string) (*http.Response, error) {
-	req, err := c.newGet(withWholeBody(ctx), path)
+	req, err := c.newGet(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -152,10 +165,10 @@ func (c *Client) get(ctx context.Context, path string) (*http.Response, error) {
 	return c.doer.Do(req)
 }
 
-// newGet returns the request of [Client.get], its context already carrying the method for the
-// retry policy.
+// newGet returns the request of [Client.get], its context already carrying what the doer and the
+// retry policy need to know (wholeGet).
 func (c *Client) newGet(ctx context.Context, path string) (*http.Request, error) {
-	return http.NewRequestWithContext(context.WithValue(ctx, methodKey{}, http.MethodGet), http.MethodGet, c.baseURL+path, nil)
+	return http.NewRequestWithContext(context.WithValue(ctx, requestKey{}, wholeGet), http.MethodGet, c.baseURL+path, nil)
 }
 
 // checkKey refuses a key that cannot be sent as a header. The error never holds the key.

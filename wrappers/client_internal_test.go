@@ -55,12 +55,16 @@ func TestWithHTTPClientIsCopied(t *testing.T) {
 		t.Errorf("the client's copy: timeout %s, redirect policy %v", d.direct.Timeout, d.direct.CheckRedirect != nil)
 	}
 	rh := d.retrying.HTTPClient
-	if rh.Timeout != d.direct.Timeout || rh.CheckRedirect == nil || d.retrying.Logger != nil || d.retrying.RetryMax != DefaultMaxRetries {
+	if rh.CheckRedirect == nil || d.retrying.Logger != nil || d.retrying.RetryMax != DefaultMaxRetries {
 		t.Error("the retrying client is not set up as documented")
 	}
-	// The retrying layer sees the transport without CloseIdleConnections (see keepIdleConns).
+	// The retrying layer sees the transport without CloseIdleConnections (see keepIdleConns),
+	// which applies the attempt timeout in place of Client.Timeout.
 	if _, ok := rh.Transport.(interface{ CloseIdleConnections() }); ok {
 		t.Error("retryablehttp can close the shared pool's idle connections")
+	}
+	if nc, ok := rh.Transport.(noCloseIdle); !ok || nc.timeout != d.direct.Timeout || rh.Timeout != 0 {
+		t.Errorf("the retrying client's timeout: %s on the client, %+v on the transport; want %s on the transport", rh.Timeout, rh.Transport, d.direct.Timeout)
 	}
 }
 

@@ -105,7 +105,7 @@ func (c *Client) FileContent(ctx context.Context, id string) (io.ReadCloser, err
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: GET %s: %w", path, err)
 	}
-	req = req.WithContext(context.WithValue(ctx, methodKey{}, http.MethodGet))
+	req = req.WithContext(withMethod(ctx, http.MethodGet))
 	req.Header.Set("Accept", "text/plain, application/jsonl, */*")
 	if err := c.editRequest(ctx, req); err != nil {
 		return nil, err

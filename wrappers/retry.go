@@ -49,7 +49,7 @@ func newRetryPolicy() *retryPolicy {
 
 // checkRetry is retryablehttp's CheckRetry.
 func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	method, _ := ctx.Value(methodKey{}).(string)
+	method := infoOf(ctx).method
 	idempotent := method == http.MethodGet || method == http.MethodHead
 	if !idempotent {
 		answeredIn(ctx, resp) // a create follows its answers (create_outcome.go)
@@ -63,17 +63,23 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 		}
 		return idempotent || neverSent(err), nil
 	}
+	retry := false
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		retry = true
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		retry = idempotent
+	}
+	// Retry-After is read only for an answer that would be retried (a success, the usual case,
+	// costs no header parsing and no clock reading).
+	if !retry {
+		return false, nil
+	}
 	if d, ok := retryAfter(resp.Header, p.now()); ok && p.maxWait > 0 && d > p.maxWait {
 		return false, nil
 	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests:
-		return true, nil
-	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return idempotent, nil
-	}
-	return false, nil
+	return true, nil
 }
 
 // retryableError reports whether a transport error might go away on another attempt.

@@ -69,7 +69,7 @@ func TestBackoff(t *testing.T) {
 func TestCheckRetry(t *testing.T) {
 	p := newRetryPolicy()
 	ctxFor := func(method string) context.Context {
-		return context.WithValue(context.Background(), methodKey{}, method)
+		return withMethod(context.Background(), method)
 	}
 	dialErr := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
 	readErr := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}

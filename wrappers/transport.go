@@ -95,8 +95,36 @@ type doer struct {
 	onRetry func(Retry)
 }
 
-// methodKey carries the request's method to the retry policy, which sees only the context.
-type methodKey struct{}
+// requestKey carries a *requestInfo in a request's context: to the retry policy, which sees only
+// the context, the request's method; to the doer, whether the answer is read whole.
+type requestKey struct{}
+
+// requestInfo is what requestKey carries.
+type requestInfo struct {
+	method string
+	// wholeBody marks a read whose JSON answer is read whole (every call but a file's content,
+	// which is streamed); see withWholeBody.
+	wholeBody bool
+}
+
+// wholeGet is the requestInfo of Client.get's requests, the calls programs make in loops: one
+// value set once per request.
+var wholeGet = &requestInfo{method: http.MethodGet, wholeBody: true}
+
+// infoOf returns the requestInfo ctx carries, or a zero one.
+func infoOf(ctx context.Context) requestInfo {
+	if info, ok := ctx.Value(requestKey{}).(*requestInfo); ok {
+		return *info
+	}
+	return requestInfo{}
+}
+
+// withMethod returns ctx carrying method for the retry policy.
+func withMethod(ctx context.Context, method string) context.Context {
+	info := infoOf(ctx)
+	info.method = method
+	return context.WithValue(ctx, requestKey{}, &info)
+}
 
 func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 	hc := newHTTPClient(cfg, base)
@@ -140,9 +168,14 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 
 // Do sends req, retrying where the policy allows.
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	if m, _ := req.Context().Value(methodKey{}).(string); m != req.Method {
-		req = req.WithContext(context.WithValue(req.Context(), methodKey{}, req.Method))
+	debug := d.logger.Enabled(req.Context(), slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
+	}
+	info := infoOf(req.Context())
+	if info.method != req.Method {
+		req = req.WithContext(withMethod(req.Context(), req.Method))
 	}
 	var resp *http.Response
 	var err error
@@ -156,7 +189,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wrappers: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
 		}
-		if req.Method == http.MethodGet && req.Context().Value(wholeBodyKey{}) != nil {
+		if req.Method == http.MethodGet && info.wholeBody {
 			rreq.SetResponseHandler(readWholeBody)
 		}
 		rc := d.retrying
@@ -168,7 +201,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		err = d.sanitize(err)
 	}
-	if d.logger.Enabled(req.Context(), slog.LevelDebug) {
+	if debug {
 		attrs := []slog.Attr{
 			slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()),
 			slog.Duration("duration", time.Since(start)),
@@ -219,30 +252,83 @@ func (e *redactedError) Unwrap() error { return e.err }
 // connections. retryablehttp calls CloseIdleConnections whenever a call ends without success (its
 // retries ran out, its context was cancelled); on the shared pool that would drop the connections
 // of every other call in flight, and of the whole process with WithHTTPClient(http.DefaultClient).
+//
+// The copy's Timeout moves into its transport (see noCloseIdle): net/http applies Client.Timeout
+// cheaply only around its own transports; around any other it starts a goroutine, a timer and a
+// channel for every request, which cost about a tenth of a retrieve's client CPU on loopback.
 func keepIdleConns(hc *http.Client) *http.Client {
 	c := *hc
 	rt := c.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c.Transport = noCloseIdle{rt}
+	c.Transport = noCloseIdle{rt: rt, timeout: c.Timeout}
+	c.Timeout = 0
 	return &c
 }
 
-// noCloseIdle is a RoundTripper without CloseIdleConnections.
-type noCloseIdle struct{ rt http.RoundTripper }
+// noCloseIdle is a RoundTripper without CloseIdleConnections. A timeout bounds each request it
+// sends, from sending it to the end of reading its answer (what Client.Timeout does, redirects
+// aside: each request of a redirect chain has the whole timeout).
+type noCloseIdle struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
 
-func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) { return n.rt.RoundTrip(req) }
+func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	if n.timeout <= 0 {
+		return n.rt.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), n.timeout)
+	resp, err := n.rt.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		timedOut := ctx.Err() != nil && req.Context().Err() == nil
+		cancel()
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		if timedOut {
+			return nil, &attemptTimeoutError{timeout: n.timeout, err: err}
+		}
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
 
-// wholeBodyKey marks, in a request's context, a read whose JSON answer is read whole (every call
-// but a file's content, which is streamed); see withWholeBody.
-type wholeBodyKey struct{}
+// attemptTimeoutError is an attempt that got no answer within the timeout. Like net/http's own
+// Client.Timeout error it is a timeout and matches context.DeadlineExceeded.
+type attemptTimeoutError struct {
+	timeout time.Duration
+	err     error
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("%v (no answer within the attempt timeout of %s)", e.err, e.timeout)
+}
+func (e *attemptTimeoutError) Timeout() bool        { return true }
+func (e *attemptTimeoutError) Unwrap() error        { return e.err }
+func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// cancelOnClose is an answer's body that ends its request's timeout when closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
 
 // withWholeBody marks the reads whose answer is read within the attempt, by readWholeBody: a
 // connection lost halfway through the body is then an error of the attempt, which the retry
 // policy retries like a lost connection.
 func withWholeBody(ctx context.Context) context.Context {
-	return context.WithValue(ctx, wholeBodyKey{}, true)
+	info := infoOf(ctx)
+	info.wholeBody = true
+	return context.WithValue(ctx, requestKey{}, &info)
 }
 
 // readWholeBody is the retryablehttp response handler of the reads marked by withWholeBody: it

@@ -168,7 +168,7 @@ func (c *Client) sendUpload(ctx context.Context, cfg uploadConfig, size int64, c
 	if err != nil {
 		return nil, fmt.Errorf("wrappers: POST %s: %w", apiPath, err)
 	}
-	req = req.WithContext(context.WithValue(ctx, methodKey{}, http.MethodPost))
+	req = req.WithContext(withMethod(ctx, http.MethodPost))
 	if err := c.editRequest(ctx, req); err != nil {
 		return nil, err
 	}
