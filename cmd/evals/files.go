@@ -14,11 +14,11 @@ import (
 func (a *app) filesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "files",
-		Short: "Upload input files and show file metadata",
+		Short: "List, upload, download and delete files",
 		Args:  cobra.ArbitraryArgs,
 		RunE:  groupRunE,
 	}
-	cmd.AddCommand(a.filesGetCmd(), a.filesUploadCmd())
+	cmd.AddCommand(a.filesListCmd(), a.filesGetCmd(), a.filesUploadCmd(), a.filesDownloadCmd(), a.filesDeleteCmd())
 	return cmd
 }
 
