@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evalkit/together-evals/cmd/evals/report"
 )
 
 // Tests of gate, diff and create --wait with thresholds, on the in-memory API: input rows force
@@ -360,5 +362,42 @@ func TestReportWritesHTMLAndMarkdown(t *testing.T) {
 	}
 	if n := srv.totalRequests(); n != before {
 		t.Errorf("%d requests sent for bad flags", n-before)
+	}
+}
+
+// A row that holds the API key (a server that echoes it, a dataset that leaks it) never prints it:
+// not in diff's table or JSON, not in a report, on stdout or in a file.
+func TestDecideCommandsNeverPrintTheKey(t *testing.T) {
+	srv := startTickingAPI(t)
+	c := newCLI(t, srv.URL)
+	var rows strings.Builder
+	for i := range 300 {
+		// Long rows, so that the JSON output spans more than one 64 KiB block.
+		fmt.Fprintf(&rows, `{"id": "r%d", "question": %q, "answer": "a", "__judge": "good"}`+"\n", i, testKey+strings.Repeat(" padding", 40))
+	}
+	base := runClassify(t, c, rows.String())
+	next := runClassify(t, c, strings.ReplaceAll(rows.String(), `"good"`, `"bad"`))
+	out := filepath.Join(t.TempDir(), "report.html")
+	md := filepath.Join(t.TempDir(), "report.md")
+	for _, args := range [][]string{
+		{"diff", base, next, "--key", "id"},
+		{"diff", base, next, "--key", "id", "-o", "json"},
+		{"report", next, "--baseline", base, "--key", "id", "--out", out},
+		{"report", next, "--baseline", base, "--key", "id", "--out", md},
+		{"report", next, "--format", "markdown", "--out", "-"},
+	} {
+		r := c.run(args...)
+		if r.code != 0 {
+			t.Fatalf("%v: %s", args, r)
+		}
+		if strings.Contains(r.stdout+r.stderr, testKey) || strings.Contains(r.stdout, report.EscapeMarkdown(testKey)) {
+			t.Errorf("%v printed the key", args)
+		}
+	}
+	for _, p := range []string{out, md} {
+		b, err := os.ReadFile(p)
+		if err != nil || strings.Contains(string(b), testKey) || strings.Contains(string(b), report.EscapeMarkdown(testKey)) || !strings.Contains(string(b), "REDACTED") {
+			t.Errorf("%s: the key is not redacted (%v)", p, err)
+		}
 	}
 }

@@ -186,7 +186,11 @@ func (a *app) runDiff(cmd *cobra.Command, f *diffFlags, args []string) error {
 	} else {
 		res, err = decide.Diff(ctx, base, next, opts...)
 		if err == nil {
-			err = writeDiff(a.stdout, base, next, res, a.outStyle())
+			// Bounded by --limit: rendered whole, then written in one piece (see redactingWriter).
+			var b bytes.Buffer
+			if err = writeDiff(&b, base, next, res, a.outStyle()); err == nil {
+				_, err = a.stdout.Write(b.Bytes())
+			}
 		}
 	}
 	if err != nil {
@@ -384,9 +388,37 @@ func oneLine(s string) string {
 	return cut(clean(s), maxFieldRunes)
 }
 
+// recordWriter buffers whole records (rows) and hands them to w in blocks of whole records, so
+// that the key's redaction on stdout never sees a value cut in two.
+type recordWriter struct {
+	w   io.Writer
+	buf bytes.Buffer
+	err error
+}
+
+func (r *recordWriter) WriteString(s string) (int, error) { return r.buf.WriteString(s) }
+func (r *recordWriter) Write(p []byte) (int, error)       { return r.buf.Write(p) }
+
+// endRecord flushes the buffer once it holds 64 KiB or more of whole records.
+func (r *recordWriter) endRecord() error {
+	if r.buf.Len() >= 64<<10 {
+		return r.Flush()
+	}
+	return r.err
+}
+
+// Flush writes what is buffered.
+func (r *recordWriter) Flush() error {
+	if r.err == nil && r.buf.Len() > 0 {
+		_, r.err = r.w.Write(r.buf.Bytes())
+		r.buf.Reset()
+	}
+	return r.err
+}
+
 // diffJSON runs the diff and streams -o json: the rows as they are compared, then the summary.
 func (a *app) diffJSON(ctx context.Context, base, next decide.Source, opts []decide.Option) (*decide.Result, error) {
-	bw := bufio.NewWriterSize(a.stdout, 64<<10)
+	bw := &recordWriter{w: a.stdout}
 	if _, err := bw.WriteString("{\"rows\": ["); err != nil {
 		return nil, err
 	}
@@ -401,7 +433,10 @@ func (a *app) diffJSON(ctx context.Context, base, next decide.Source, opts []dec
 		if _, err := bw.WriteString(sep); err != nil {
 			return err
 		}
-		return writeCompact(bw, rowJSON(&r))
+		if err := writeCompact(bw, rowJSON(&r)); err != nil {
+			return err
+		}
+		return bw.endRecord()
 	}))
 	res, err := decide.Diff(ctx, base, next, opts...)
 	if err != nil {
@@ -425,7 +460,7 @@ func (a *app) diffJSON(ctx context.Context, base, next decide.Source, opts []dec
 	return res, bw.Flush()
 }
 
-func writeCompact(w *bufio.Writer, v any) error {
+func writeCompact(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

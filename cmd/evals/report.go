@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -94,22 +95,30 @@ func (a *app) reportCmd() *cobra.Command {
 			if len(key) > 0 {
 				diffOpts = append(diffOpts, decide.WithKey(key...))
 			}
-			r, err := report.Build(ctx, c, job, base, report.Options{MaxRows: maxRows, Now: a.now}, diffOpts...)
+			r, err := report.Build(ctx, c, job, base, report.Options{MaxRows: maxRows, Now: a.now, Secrets: secrets(a.getenv(wrappers.EnvAPIKey))}, diffOpts...)
 			if err != nil {
 				return fmt.Errorf("report %s: %w", job.ID, err)
 			}
-			write := r.WriteHTML
+			// The report is bounded in size: it is rendered whole, then written in one piece
+			// through the key's redaction, which therefore never sees a key cut in two.
+			var doc bytes.Buffer
 			if kind == "markdown" {
-				write = r.WriteMarkdown
+				err = r.WriteMarkdown(&doc)
+			} else {
+				err = r.WriteHTML(&doc)
+			}
+			if err != nil {
+				return fmt.Errorf("report %s: %w", job.ID, err)
 			}
 			if out == "-" {
-				bw := bufio.NewWriter(a.stdout)
-				if err := write(bw); err != nil {
-					return err
-				}
-				return bw.Flush()
+				_, err := a.stdout.Write(doc.Bytes())
+				return err
 			}
-			if err := writeFileAtomic(out, write); err != nil {
+			key := a.getenv(wrappers.EnvAPIKey)
+			if err := writeFileAtomic(out, func(w io.Writer) error {
+				_, err := newRedactingWriter(w, key).Write(doc.Bytes())
+				return err
+			}); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
 			a.msgf("Wrote the %s report of job %s to %s (%d rows, %d listed).\n", kind, clean(job.ID), clean(out), r.TotalRows, len(r.Rows))
@@ -125,6 +134,14 @@ func (a *app) reportCmd() *cobra.Command {
 	_ = cmd.MarkFlagFilename("out", "html", "htm", "md", "markdown")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"html", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// secrets lists the API key when it is long enough to be one (see minRedactedKey).
+func secrets(key string) []string {
+	if len(key) < minRedactedKey {
+		return nil
+	}
+	return []string{key}
 }
 
 // endedJob reads a job and checks that it has ended.

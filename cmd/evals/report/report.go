@@ -23,6 +23,9 @@ type Options struct {
 	MaxValueRunes int
 	// Now stamps the report (time.Now if nil).
 	Now func() time.Time
+	// Secrets are strings (such as the API key) that never appear in the report: each is
+	// replaced with [REDACTED] in every value, before any escaping could disguise it.
+	Secrets []string
 }
 
 func (o Options) maxRows() int {
@@ -159,7 +162,7 @@ func newReport(job *wrappers.Job, opts Options) *Report {
 	if !job.CreatedAt.IsZero() {
 		r.Created = job.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	r.Parameters = parameters(job, opts.maxValue())
+	r.Parameters = parameters(job, r.cut, opts.maxValue())
 	return r
 }
 
@@ -207,15 +210,15 @@ func (r *Report) row(row *wrappers.ResultRow, v decide.Verdict) Row {
 			out.Inputs = append(out.Inputs, Field{Name: "…", Value: fmt.Sprintf("%d more fields not shown", len(inputs)-maxFields)})
 			break
 		}
-		out.Inputs = append(out.Inputs, Field{Name: Cut(f.Name, 200), Value: Cut(f.Text(), n)})
+		out.Inputs = append(out.Inputs, Field{Name: r.cut(f.Name, 200), Value: r.cut(f.Text(), n)})
 	}
 	for _, k := range []string{wrappers.RowKeyModelOutput, wrappers.RowKeyModelAOutput, wrappers.RowKeyModelBOutput} {
 		if s, ok := row.StringField(k); ok {
-			out.Outputs = append(out.Outputs, Field{Name: k, Value: Cut(s, n)})
+			out.Outputs = append(out.Outputs, Field{Name: k, Value: r.cut(s, n)})
 		}
 	}
-	out.Feedback = Cut(row.Feedback(), n)
-	out.Error = Cut(row.ErrorMessage(), n)
+	out.Feedback = r.cut(row.Feedback(), n)
+	out.Error = r.cut(row.ErrorMessage(), n)
 	return out
 }
 
@@ -224,14 +227,14 @@ func (r *Report) diffRow(d decide.Row) Row {
 	if d.NewRow != nil && d.New != nil {
 		out = r.row(d.NewRow, *d.New)
 	}
-	out.Key = Cut(d.KeyText(), 200)
+	out.Key = r.cut(d.KeyText(), 200)
 	if d.Base != nil {
 		out.BaseVerdict = d.Base.String()
 	}
 	if d.BaseRow != nil {
-		out.BaseFeedback = Cut(d.BaseRow.Feedback(), r.opts.maxValue())
+		out.BaseFeedback = r.cut(d.BaseRow.Feedback(), r.opts.maxValue())
 		if out.BaseFeedback == "" {
-			out.BaseFeedback = Cut(d.BaseRow.ErrorMessage(), r.opts.maxValue())
+			out.BaseFeedback = r.cut(d.BaseRow.ErrorMessage(), r.opts.maxValue())
 		}
 	}
 	return out
@@ -298,7 +301,7 @@ func (r *Report) charts(hist *histogram) {
 			pass[p] = true
 		}
 		for _, lc := range wrappers.OrderLabelCounts(s.LabelCounts, r.labels()) {
-			c.Bars = append(c.Bars, Bar{Label: Cut(lc.Label, 60), Count: lc.Count, Good: pass[lc.Label]})
+			c.Bars = append(c.Bars, Bar{Label: r.cut(lc.Label, 60), Count: lc.Count, Good: pass[lc.Label]})
 		}
 		c.Bars = append(c.Bars, Bar{Label: "invalid", Count: s.InvalidJudgeOutputs}, Bar{Label: "failed", Count: s.Failed})
 		r.Charts = append(r.Charts, c)
@@ -386,11 +389,11 @@ func (h *histogram) chart() Chart {
 }
 
 // parameters lists what the job was asked, in words.
-func parameters(job *wrappers.Job, n int) []Field {
+func parameters(job *wrappers.Job, cut func(string, int) string, n int) []Field {
 	var out []Field
 	add := func(name, value string) {
 		if value != "" {
-			out = append(out, Field{Name: name, Value: Cut(value, n)})
+			out = append(out, Field{Name: name, Value: cut(value, n)})
 		}
 	}
 	req, err := job.Request()
@@ -431,6 +434,16 @@ func target(t wrappers.Target) string {
 		return "model " + t.Name
 	}
 	return ""
+}
+
+// cut is Cut with the secrets redacted first.
+func (r *Report) cut(s string, n int) string {
+	for _, secret := range r.opts.Secrets {
+		if secret != "" && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "[REDACTED]")
+		}
+	}
+	return Cut(s, n)
 }
 
 // Cut cleans s for display (control characters and invalid UTF-8 replaced, except line breaks
