@@ -66,6 +66,26 @@ type toldError struct{ err error }
 func (e *toldError) Error() string { return e.err.Error() }
 func (e *toldError) Unwrap() error { return e.err }
 
+// wrapPrefix returns what the outermost fmt.Errorf("...: %w") in err's chain put before the error
+// it wraps, such as "gate eval-1", for the prefix of a message whose command did not use opErr;
+// "" if there is none (or only the client's own "wrappers" words).
+func wrapPrefix(err error) string {
+	for cur := err; cur != nil; {
+		inner := errors.Unwrap(cur)
+		if inner == nil {
+			return ""
+		}
+		// Only fmt.Errorf's wrappers: other error types (a *fs.PathError) are said whole.
+		if fmt.Sprintf("%T", cur) == "*fmt.wrapError" {
+			if p, ok := strings.CutSuffix(cur.Error(), ": "+inner.Error()); ok && p != "" && !strings.HasPrefix(p, "wrappers") {
+				return p
+			}
+		}
+		cur = inner
+	}
+	return ""
+}
+
 // hasVersionPath reports whether a base URL's path ends in a version segment such as /v1.
 func hasVersionPath(base string) bool {
 	u, err := url.Parse(base)
@@ -89,6 +109,8 @@ func (a *app) printError(ctx context.Context, cmd *cobra.Command, err error) {
 	var oe *opError
 	if errors.As(err, &oe) {
 		op = oe.op + ": "
+	} else if p := wrapPrefix(err); p != "" {
+		op = cut(clean(p), 2*maxArgRunes) + ": "
 	}
 	var (
 		usage    *usageError

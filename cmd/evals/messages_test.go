@@ -207,3 +207,18 @@ func TestInterruptedRequestSaysSoOnce(t *testing.T) {
 		cancel(nil)
 	}
 }
+
+// TestPrefixOfCommandsWrappingWithErrorf checks that a command that wraps its errors with
+// fmt.Errorf("gate ID: %w") keeps that prefix when the error is said in the CLI's words.
+func TestPrefixOfCommandsWrappingWithErrorf(t *testing.T) {
+	srv := startAPI(t)
+	r := newCLI(t, srv.URL).mustRun(3, "gate", "eval-nope", "--min-pass", "50")
+	if want := "evals: gate eval-nope: Evaluation job \"eval-nope\" not found [404 Not Found, GET /evaluation/eval-nope]\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+	addr := closedPort(t)
+	r = newCLI(t, "http://"+addr+"/v1").mustRun(1, "gate", "eval-1", "--min-pass", "50", "--retries", "0")
+	if want := "evals: gate eval-1: cannot connect to http://" + addr + ": connection refused\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
