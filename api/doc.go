@@ -9,6 +9,14 @@
 //	defer srv.Close()
 //	// point a client at srv.URL + "/v1" with any non-empty API key
 //
+// Its jobs take about 2 s to end by default, and wrappers' Client.Wait first waits 1 s between
+// polls. A test makes jobs end as soon as they are judged, and polls without delay, with
+//
+//	srv := httptest.NewServer(api.NewHandler(api.WithPhaseDurations(0, 0, 0)))
+//	job, err := client.Wait(ctx, id, wrappers.WaitOptions{FirstInterval: time.Millisecond})
+//
+// or steps a job through its phases without waiting at all with [WithClock] and a [FakeClock].
+//
 // The handler implements the server interface generated from openapi.yaml
 // (generated.StrictServerInterface) on a ServeMux; no route or schema is written by hand.
 // [NewHandler] returns the handler alone; [New] returns a [Server], whose methods steer and observe
