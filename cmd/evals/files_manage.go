@@ -225,8 +225,8 @@ that fails or is interrupted leaves nothing behind.`,
 					return opErr("files download", id, err)
 				}
 				defer func() { _ = body.Close() }()
-				if _, err := io.Copy(a.stdout, body); err != nil {
-					return opErr("files download", id, err)
+				if n, err := io.Copy(a.stdout, body); err != nil {
+					return opErr("files download", id, brokenOff(err, n))
 				}
 				return nil
 			}
@@ -328,7 +328,7 @@ func download(ctx context.Context, c *wrappers.Client, id, dest string, force bo
 	}()
 	n, err := io.Copy(tmp, body)
 	if err != nil {
-		return n, err
+		return n, fmt.Errorf("%w; nothing was saved", brokenOff(err, n))
 	}
 	if err := tmp.Sync(); err != nil {
 		return n, err
@@ -360,4 +360,13 @@ func download(ctx context.Context, c *wrappers.Client, id, dest string, force bo
 	}
 	done = true
 	return n, nil
+}
+
+// brokenOff says how a download that stopped halfway stopped, in words: the connection closed
+// early, or err as it is (an interruption, a timeout).
+func brokenOff(err error, n int64) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("the server closed the connection after %s of the content", formatBytes(n))
+	}
+	return err
 }

@@ -69,7 +69,7 @@ func TestFilesList(t *testing.T) {
 		t.Errorf("--purpose eval-output:\n%s", r)
 	}
 	r = c.mustRun(2, "files", "list", "--purpose", "evals")
-	if !strings.HasPrefix(r.stderr, `evals: --purpose: must be one of eval, eval-sample, eval-output, eval-summary, fine-tune, batch-generated, batch-api, got "evals"`+"\n") {
+	if r.stderr != `evals: --purpose: must be one of eval, eval-sample, eval-output, eval-summary, fine-tune, batch-generated, batch-api, got "evals"`+"\nRun 'evals files list --help' for usage.\n" {
 		t.Errorf("a bad --purpose:\n%s", r)
 	}
 }
@@ -88,7 +88,7 @@ func TestFilesDelete(t *testing.T) {
 		t.Errorf("after the delete:\n%s", r)
 	}
 	r = c.mustRun(3, "files", "delete", gone)
-	if !strings.HasPrefix(r.stderr, "evals: files delete "+cut(gone, maxArgRunes)+": File \""+gone+"\" not found") || strings.Count(r.stderr, "\n") != 1 {
+	if r.stderr != "evals: files delete "+cut(gone, maxArgRunes)+": File \""+gone+"\" not found [404 Not Found, GET /files/"+gone+"]\n" {
 		t.Errorf("deleting it again:\n%s", r)
 	}
 	r = c.mustRun(0, "files", "delete", keep, "-o", "json")
@@ -170,7 +170,7 @@ func TestFilesDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = c.mustRun(2, "files", "download", id)
-	if want := "evals: data.jsonl already exists: pass --force to overwrite it, or --out to save elsewhere\n"; !strings.HasPrefix(r.stderr, want) {
+	if want := "evals: data.jsonl already exists: pass --force to overwrite it, or --out to save elsewhere\nRun 'evals files download --help' for usage.\n"; r.stderr != want {
 		t.Errorf("download over a file:\n%s\nwant stderr starting %q", r, want)
 	}
 	if b, _ := os.ReadFile("data.jsonl"); string(b) != "mine\n" {
@@ -200,15 +200,29 @@ func TestFilesDownload(t *testing.T) {
 
 	// Usage errors and a missing file.
 	r = c.mustRun(2, "files", "download", id, "--out", "-", "--force")
-	if !strings.HasPrefix(r.stderr, "evals: --force: only applies when writing to a file, not with --out -\n") {
+	if r.stderr != "evals: --force: only applies when writing to a file, not with --out -\nRun 'evals files download --help' for usage.\n" {
 		t.Errorf("--force with --out -:\n%s", r)
 	}
-	c.mustRun(2, "files", "download", id, "--out", "")
-	c.mustRun(3, "files", "download", "file-nope")
+	r = c.mustRun(2, "files", "download", id, "--out", "")
+	if r.stderr != "evals: --out: name a file or a directory, or - for standard output\nRun 'evals files download --help' for usage.\n" {
+		t.Errorf("--out empty:\n%s", r)
+	}
+	r = c.mustRun(3, "files", "download", "file-nope")
+	if want := "evals: files download file-nope: File \"file-nope\" not found [404 Not Found, GET /files/file-nope]\n"; r.stderr != want {
+		t.Errorf("an unknown file: stderr %q, want %q", r.stderr, want)
+	}
 
 	// A download cut off halfway leaves nothing behind.
 	srv.Faults().Inject(api.OpGetFileContent, 1, api.Fault{Cut: true})
-	c.mustRun(1, "files", "download", id, "--out", "cut.jsonl")
+	r = c.mustRun(1, "files", "download", id, "--out", "cut.jsonl")
+	if want := "evals: files download " + cut(id, maxArgRunes) + ": the server closed the connection after 36 B of the content; nothing was saved\n"; r.stderr != want {
+		t.Errorf("a cut download: stderr %q, want %q", r.stderr, want)
+	}
+	srv.Faults().Inject(api.OpGetFileContent, 1, api.Fault{Cut: true})
+	r = c.mustRun(1, "files", "download", id, "--out", "-")
+	if want := "evals: files download " + cut(id, maxArgRunes) + ": the server closed the connection after 36 B of the content\n"; r.stderr != want || r.stdout != secondRows[:36] {
+		t.Errorf("a cut download to stdout:\n%s", r)
+	}
 	if got := dirFiles(t, dir); got != "copy.jsonl data.jsonl sub" {
 		t.Errorf("after a cut download the directory holds %s", got)
 	}
