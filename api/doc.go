@@ -15,7 +15,8 @@
 //	srv := httptest.NewServer(api.NewHandler(api.WithPhaseDurations(0, 0, 0)))
 //	job, err := client.Wait(ctx, id, wrappers.WaitOptions{FirstInterval: time.Millisecond})
 //
-// or steps a job through its phases without waiting at all with [WithClock] and a [FakeClock].
+// or steps a job through its phases without waiting at all with [WithClock] and a [FakeClock]
+// ([Server.WaitIdle], then [FakeClock.Advance]).
 //
 // The handler implements the server interface generated from openapi.yaml
 // (generated.StrictServerInterface) on a ServeMux; no route or schema is written by hand.

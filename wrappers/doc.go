@@ -49,7 +49,8 @@
 //	srv := httptest.NewServer(api.NewHandler(api.WithPhaseDurations(0, 0, 0)))
 //	job, err := client.Wait(ctx, id, wrappers.WaitOptions{FirstInterval: time.Millisecond})
 //
-// (api.WithClock with an api.FakeClock steps a job through its phases without waiting at all.)
+// (api.WithClock with an api.FakeClock steps a job through its phases without waiting at all:
+// Server.WaitIdle, then FakeClock.Advance.)
 //
 // A [*Client] is safe for concurrent use.
 package wrappers
