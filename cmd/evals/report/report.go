@@ -404,23 +404,30 @@ func parameters(job *wrappers.Job, cut func(string, int) string, n int) []Field 
 		add("Judge model", j.Model)
 		add("Judge template", j.SystemTemplate)
 	}
+	model := func(what string, t wrappers.Target) {
+		add(what, target(t))
+		if m, ok := t.(*wrappers.Model); ok {
+			add(what+" system template", m.SystemTemplate)
+			add(what+" input template", m.InputTemplate)
+		}
+	}
 	switch r := req.(type) {
 	case *wrappers.ClassifyRequest:
 		judge(r.Judge)
-		add("Evaluates", target(r.ModelToEvaluate))
+		model("Evaluates", r.ModelToEvaluate)
 		add("Labels", strings.Join(r.Labels, ", "))
 		add("Pass labels", strings.Join(r.PassLabels, ", "))
 		add("Input file", r.InputFileID)
 	case *wrappers.ScoreRequest:
 		judge(r.Judge)
-		add("Evaluates", target(r.ModelToEvaluate))
+		model("Evaluates", r.ModelToEvaluate)
 		add("Score range", number(r.MinScore)+" to "+number(r.MaxScore))
 		add("Pass threshold", number(r.PassThreshold))
 		add("Input file", r.InputFileID)
 	case *wrappers.CompareRequest:
 		judge(r.Judge)
-		add("Model A", target(r.ModelA))
-		add("Model B", target(r.ModelB))
+		model("Model A", r.ModelA)
+		model("Model B", r.ModelB)
 		add("Input file", r.InputFileID)
 	}
 	return out
