@@ -360,11 +360,13 @@ func BenchmarkRetrieveNoNetwork(b *testing.B) {
 		b.Run(impl, func(b *testing.B) {
 			do := retriever(b, impl, base, hc)
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for b.Loop() {
 				if err := do(context.Background()); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }

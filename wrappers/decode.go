@@ -559,13 +559,18 @@ func (w *jobWire) view(body, raw []byte) *Job {
 // decodeJob decodes the answer of GET /evaluation/{id} into the job view. The view keeps body as
 // its Raw, and slices its Parameters and label_counts from it.
 func decodeJob(body []byte) (*Job, error) {
-	var w jobWire
+	w, _ := jobWires.Get().(*jobWire)
+	defer jobWires.Put(w)
 	w.reset(false)
 	if err := w.decode(body); err != nil {
 		return repairAndDecodeJob(body, err)
 	}
 	return w.view(body, body), nil
 }
+
+// jobWires are the wire structs decodeJob reuses: a view keeps nothing of the one it was made
+// from (reset clears it before each use).
+var jobWires = sync.Pool{New: func() any { return new(jobWire) }}
 
 // decode decodes one job into w; its history at once if the check of historyField fails.
 func (w *jobWire) decode(body []byte) error {
