@@ -41,7 +41,7 @@ func (c *Client) Files(ctx context.Context) ([]*File, error) {
 }
 
 // ErrNotDeleted is returned by [Client.DeleteFile] when the service answers a delete with
-// "deleted": false.
+// "deleted": false (an answer without "deleted" counts as done).
 var ErrNotDeleted = errors.New("wrappers: the service did not delete the file")
 
 // DeleteFile deletes a stored file (DELETE /files/{id}). The id is checked and path-escaped first;
@@ -57,12 +57,18 @@ func (c *Client) DeleteFile(ctx context.Context, id string) error {
 	}
 	path := "/files/" + escapedID(id)
 	resp, err := c.api.DeleteFile(ctx, id) //nolint:bodyclose // checkResponse closes it
-	g, _, err := checkResponse[generated.FileDeleteResponse](c, http.MethodDelete, path, resp, err)
+	g, _, err := checkResponse[deleteAnswer](c, http.MethodDelete, path, resp, err)
 	if err != nil {
 		return err
 	}
-	if !g.Deleted {
+	if g.Deleted != nil && !*g.Deleted {
 		return fmt.Errorf("%w %q (DELETE %s answered deleted: false)", ErrNotDeleted, id, path)
 	}
 	return nil
+}
+
+// deleteAnswer is the answer of DELETE /files/{id} (the spec's FileDeleteResponse), read so that
+// a missing "deleted" is told from false: a 2xx answer without it still means the file is gone.
+type deleteAnswer struct {
+	Deleted *bool `json:"deleted"`
 }

@@ -126,6 +126,18 @@ func TestFilesAndDeleteFileOddAnswers(t *testing.T) {
 	if !errors.Is(err, wrappers.ErrNotDeleted) || !strings.Contains(err.Error(), `"file-1"`) {
 		t.Errorf("deleted: false gave %v, want ErrNotDeleted naming the file", err)
 	}
+
+	// A 200 that does not say "deleted" is taken at its word.
+	s2 := newServerNoChecks(t, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, []byte(`{"id": "file-1", "object": "file"}`))
+	})
+	c2, err := wrappers.NewClient(wrappers.WithAPIKey(testKey), wrappers.WithBaseURL(s2.URL+"/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.DeleteFile(ctxT(t), "file-1"); err != nil {
+		t.Errorf("a 200 without deleted: %v", err)
+	}
 }
 
 func TestAgainstAPIUpload(t *testing.T) {
