@@ -28,8 +28,8 @@ const pairData = `{"prompt": "Say hi", "response_a": "Hi!", "response_b": "Hello
 
 var classifyArgs = append(classifyBase(), "--labels", "good,bad", "--pass-labels", "good")
 
-// classifyBase returns the arguments of a classify job without its labels (repeating a list flag
-// adds to it), and more.
+// classifyBase returns the arguments of a classify job without its labels (a list flag is given
+// once), and more.
 func classifyBase(more ...string) []string {
 	return append([]string{
 		"create", "classify",
