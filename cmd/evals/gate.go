@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,7 +189,8 @@ func writeGate(w io.Writer, g *decide.GateResult, st style) error {
 	if _, err := fmt.Fprintf(w, "Job %s (%s):\n", clean(g.JobID), clean(string(g.Type))); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 3, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "  THRESHOLD\tLIMIT\tFIGURE\tRESULT\t")
 	for _, c := range g.Checks {
 		figure, result := "-", st.red("MISSED")
@@ -206,6 +208,11 @@ func writeGate(w io.Writer, g *decide.GateResult, st style) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+strings.Repeat("\n", strings.Count(line, "\n"))); err != nil {
+			return err
+		}
 	}
 	verdict := st.green("Every threshold held.")
 	if !g.Held() {
