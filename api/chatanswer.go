@@ -109,6 +109,13 @@ func scoreOf(raw json.RawMessage) (float64, bool) {
 // decodes, preferring one that carries a verdict key (label, score, choice), so that an answer in a
 // code fence, or with text before and after, still reads.
 func findObject(text string) (map[string]json.RawMessage, bool) {
+	// The answer as asked for: one object and nothing else.
+	if t := strings.TrimSpace(text); strings.HasPrefix(t, "{") {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal([]byte(t), &obj) == nil && obj != nil {
+			return obj, true
+		}
+	}
 	var first map[string]json.RawMessage
 	for i := 0; i < len(text); {
 		k := strings.IndexByte(text[i:], '{')

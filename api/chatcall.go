@@ -80,7 +80,7 @@ type chatCaller struct {
 func newChatCaller(cfg chatJudgeConfig) *chatCaller {
 	base := cfg.httpClient
 	if base == nil {
-		base = &http.Client{}
+		base = &http.Client{Transport: judgeTransport()}
 	}
 	attempt := *base
 	attempt.Timeout = cfg.callTimeout
@@ -94,6 +94,15 @@ func newChatCaller(cfg chatJudgeConfig) *chatCaller {
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	return &chatCaller{cfg: cfg, doer: retryDoer{rc: rc, maxBody: cfg.maxAnswerBytes}, clients: map[string]*chat.Client{}}
+}
+
+// judgeTransport is http.DefaultTransport's settings with room for the connections a job's
+// workers keep open to one endpoint (the default keeps 2 idle per host, so that 25 workers would
+// open a new connection for most calls).
+func judgeTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = int(DefaultMaxRowsInFlight)
+	return t
 }
 
 // client is the generated client for a base URL.

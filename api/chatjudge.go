@@ -193,7 +193,9 @@ func (j *chatJudge) ask(ctx context.Context, spec jobSpec, system, user string, 
 
 func (j *chatJudge) send(ctx context.Context, c modelCall, ep endpoint, system, user string) (chatAnswer, error) {
 	a, err := j.caller.call(ctx, chatRequest{ep: ep, model: c.model, system: system, user: user, maxTokens: c.maxTokens, temperature: c.temperature})
-	j.logger().Debug("api: chat completion", "url", ep.base+"/chat/completions", "model", c.model, "for", c.param, "ok", err == nil)
+	if l := j.logger(); l.Enabled(ctx, slog.LevelDebug) {
+		l.DebugContext(ctx, "api: chat completion", "url", ep.base+"/chat/completions", "model", c.model, "for", c.param, "ok", err == nil)
+	}
 	return a, err
 }
 
@@ -262,7 +264,7 @@ func joinFeedback(first, second string) string {
 
 // renderFor fills a template from a row (jobProblem and rowProblem have checked both).
 func renderFor(template string, row inputRow) (string, error) {
-	t, err := jinja.Parse(template)
+	t, err := parseTemplate(template)
 	if err != nil {
 		return "", err
 	}

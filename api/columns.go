@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/evalkit/together-evals/internal/jinja"
 )
@@ -115,7 +116,7 @@ func (r inputRow) Field(name string) (json.RawMessage, bool) {
 // stand-in renders them leniently.
 func rowProblem(spec jobSpec, n int, row inputRow) string {
 	for _, t := range spec.namedTemplates() {
-		tmpl, err := jinja.Parse(t.text)
+		tmpl, err := parseTemplate(t.text)
 		if err != nil {
 			continue
 		}
@@ -129,7 +130,7 @@ func rowProblem(spec jobSpec, n int, row inputRow) string {
 // render fills a template from a row for the stand-in; a template the engine cannot parse or fill
 // (rowProblem has failed such a job already) is kept as written.
 func render(template string, row inputRow) string {
-	tmpl, err := jinja.Parse(template)
+	tmpl, err := parseTemplate(template)
 	if err != nil {
 		return template
 	}
@@ -138,4 +139,34 @@ func render(template string, row inputRow) string {
 		return template
 	}
 	return out
+}
+
+// templateCacheSize bounds the parsed templates kept: a job's rows render the same few templates,
+// and jobs come and go.
+const templateCacheSize = 256
+
+var templateCache = struct {
+	sync.Mutex
+	m map[string]parsedTemplate
+}{m: map[string]parsedTemplate{}}
+
+type parsedTemplate struct {
+	t   *jinja.Template
+	err error
+}
+
+// parseTemplate is jinja.Parse, remembered: every row of a job fills the same templates. A parsed
+// template is never changed, so one may be shared.
+func parseTemplate(text string) (*jinja.Template, error) {
+	templateCache.Lock()
+	defer templateCache.Unlock()
+	if p, ok := templateCache.m[text]; ok {
+		return p.t, p.err
+	}
+	if len(templateCache.m) >= templateCacheSize {
+		clear(templateCache.m)
+	}
+	t, err := jinja.Parse(text)
+	templateCache.m[text] = parsedTemplate{t, err}
+	return t, err
 }

@@ -132,7 +132,7 @@ type jitterJudge struct{ most time.Duration }
 func (j jitterJudge) jobProblem(jobSpec) string { return "" }
 
 func (j jitterJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict {
-	d := time.Duration(rowHash(row.canon) % uint64(j.most))
+	d := time.Duration(rowHash(row.canon()) % uint64(j.most))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -106,10 +106,12 @@ func rowHash(canon []byte) uint64 {
 // judge gives one row its verdict: forced by the row's __judge field when it has one, derived from
 // the row's hash otherwise.
 func judge(spec jobSpec, row inputRow) verdict {
-	if forced, ok := row.values[judgeHookColumn]; ok {
+	values := row.values()
+	if forced, ok := values[judgeHookColumn]; ok {
 		return forcedVerdict(spec, forced)
 	}
-	h := rowHash(row.canon)
+	canon, _ := json.Marshal(values) // decoded JSON always encodes
+	h := rowHash(canon)
 	generates := slices.ContainsFunc(spec.slots, func(s slot) bool { return s.model != nil })
 	switch r := h % 1000; {
 	case r < judgeFailPerMille:

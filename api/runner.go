@@ -307,30 +307,38 @@ func (s *Server) judgeRows(ctx context.Context, rec jobRecord, spec jobSpec, w i
 	var sum rowsSummary
 	r := s.runner
 	workers := min(workersFor(spec), r.maxRows)
-	jobSem := semaphore.NewWeighted(workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	queue := make(chan *pendingRow, workers)
+	// The job's workers live as long as the job: a goroutine per row would start each call on a
+	// small stack and grow it again (a measurable share of a fast judge's cost).
+	queue := make(chan *pendingRow, 4*workers) // in input order, for the writer below
+	work := make(chan *pendingRow)             // to the job's workers: at most workers rows in flight
+	for range workers {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for pr := range work {
+				pr.done <- s.judgeOne(ctx, spec, pr.row)
+				r.rows.Release(1)
+			}
+		}()
+	}
 	produced := make(chan error, 1)
 	go func() {
 		defer close(queue)
+		defer close(work)
 		produced <- s.eachInputRow(ctx, rec, func(_ int, row inputRow) error {
-			if err := jobSem.Acquire(ctx, 1); err != nil {
-				return err
-			}
 			if err := r.rows.Acquire(ctx, 1); err != nil {
-				jobSem.Release(1)
 				return err
 			}
 			pr := &pendingRow{row: row, done: make(chan verdict, 1)}
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				defer jobSem.Release(1)
-				defer r.rows.Release(1)
-				pr.done <- s.judgeOne(ctx, spec, row)
-			}()
+			select {
+			case work <- pr:
+			case <-ctx.Done():
+				r.rows.Release(1)
+				return ctx.Err()
+			}
 			select {
 			case queue <- pr:
 				return nil

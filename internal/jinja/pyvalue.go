@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // member is the value of key name in a raw JSON object (the last one, as Python's json keeps).
@@ -75,6 +76,28 @@ func Str(raw json.RawMessage) (string, error) {
 // writeStr writes what Python's str() gives for a JSON value: a string as it is, anything else as
 // its repr.
 func writeStr(b *strings.Builder, raw json.RawMessage) error {
+	// Fast paths for the values rows mostly hold: a string, a number, a literal.
+	switch t := bytes.TrimSpace(raw); {
+	case len(t) == 0:
+		return errNotJSON
+	case t[0] == '"':
+		if bytes.IndexByte(t[1:], '\\') < 0 && bytes.IndexByte(t[1:], '"') == len(t)-2 && utf8.Valid(t) {
+			b.Write(t[1 : len(t)-1])
+			return nil
+		}
+		var s string
+		if json.Unmarshal(t, &s) != nil {
+			return errNotJSON
+		}
+		b.WriteString(s)
+		return nil
+	case t[0] == '-' || t[0] >= '0' && t[0] <= '9':
+		if !json.Valid(t) {
+			return errNotJSON
+		}
+		b.WriteString(pyNumber(json.Number(t)))
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	tok, err := dec.Token()

@@ -53,6 +53,11 @@ func TestRender(t *testing.T) {
 			t.Errorf("Render(%q) = %q, %v; want %q", tt.template, got, err, tt.want)
 		}
 	}
+	esc := mustRow(t, `{"e": "a\"b\\n\u00e9", "u": "caf\u00e9 ok", "n": -1.5e3}`)
+	escTmpl, _ := Parse("{{e}}|{{u}}|{{n}}")
+	if got, err := escTmpl.Render(esc); err != nil || got != "a\"b\\né|café ok|-1500.0" {
+		t.Errorf("escapes: %q, %v", got, err)
+	}
 	obj := mustRow(t, `{"s": {"q": "it's \"x\"", "c": "a\nb\\"}}`)
 	tmpl, _ := Parse("{{ s }}")
 	if got, _ := tmpl.Render(obj); got != `{'q': 'it\'s "x"', 'c': 'a\nb\\'}` {
