@@ -58,12 +58,37 @@ type env struct {
 func newEnv(t *testing.T, opts ...api.Option) *env {
 	t.Helper()
 	clock := api.NewFakeClock(start)
-	all := append([]api.Option{
+	return serveEnv(t, clock, api.New(envOptions(clock, opts)...))
+}
+
+func envOptions(clock *api.FakeClock, opts []api.Option) []api.Option {
+	return append([]api.Option{
 		api.WithClock(clock),
 		api.WithPhaseDurations(pendingFor, queuedFor, runningFor),
 		api.WithResponseValidation(true),
 	}, opts...)
-	srv := api.New(all...)
+}
+
+// openEnv is newEnv on a server that keeps its data in dir (api.Open), on the given clock.
+func openEnv(t *testing.T, dir string, clock *api.FakeClock, opts ...api.Option) *env {
+	t.Helper()
+	srv, err := api.Open(context.Background(), dir, envOptions(clock, opts)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveEnv(t, clock, srv)
+}
+
+// backends makes a test env of each store: in memory, and on disk.
+var backends = map[string]func(t *testing.T, opts ...api.Option) *env{
+	"memory": newEnv,
+	"disk": func(t *testing.T, opts ...api.Option) *env {
+		return openEnv(t, t.TempDir(), api.NewFakeClock(start), opts...)
+	},
+}
+
+func serveEnv(t *testing.T, clock *api.FakeClock, srv *api.Server) *env {
+	t.Helper()
 	ts := httptest.NewServer(srv.Handler())
 	e := &env{t: t, srv: srv, ts: ts, clock: clock, base: ts.URL + "/v1", spec: specValidator(t, "/v1")}
 	t.Cleanup(func() {

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -22,6 +24,9 @@ type Server struct {
 	mux       *http.ServeMux
 	handler   http.Handler
 
+	closeOnce sync.Once
+	closeErr  error
+
 	violationsMu sync.Mutex
 	violations   []error
 }
@@ -34,18 +39,93 @@ var _ generated.StrictServerInterface = handlers{}
 // New returns a Server configured by opts. It panics if the spec embedded in package generated/spec
 // cannot be loaded, which the package's tests rule out.
 func New(opts ...Option) *Server {
+	cfg := configure(opts)
+	s, err := newServer(cfg, newMemStore(cfg.maxStore))
+	if err != nil {
+		panic(fmt.Sprintf("api: %v", err))
+	}
+	return s
+}
+
+func configure(opts []Option) config {
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		opt(&cfg)
 	}
+	return cfg
+}
+
+// Open returns a Server whose jobs, files and result files are kept in dir (created if need be):
+// metadata in an SQLite database (dir/evals.db), file contents under dir/files. A Server opened
+// again on the same dir serves every job and file as it was. What a crash may have left is
+// cleaned up first: partial files are removed; a job that was being judged ends in `error` with a
+// reason that says the server stopped (its rows are not judged again); a job the runner had not
+// yet taken is taken now. Close the Server to close the database.
+func Open(ctx context.Context, dir string, opts ...Option) (*Server, error) {
+	cfg := configure(opts)
+	st, err := openDiskStore(ctx, dir, cfg.maxStore, cfg.logger)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newServer(cfg, st)
+	if err != nil {
+		_ = st.close()
+		return nil, err
+	}
+	if err := s.resume(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// msgStopped is why a job that was being judged when the server stopped ended in error.
+const msgStopped = "the server stopped while the job was running, before all its rows were judged; create the job again"
+
+// resume ends the jobs a stopped server was judging and hands the runner those it had not taken.
+func (s *Server) resume(ctx context.Context) error {
+	jobs, err := s.store.unfinishedJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	for _, j := range jobs {
+		spec, err := storedSpec(j.request)
+		if j.state == jobStarted || err != nil {
+			msg := msgStopped
+			if err != nil {
+				msg = "the stored job cannot be read again: " + err.Error()
+			}
+			end := failedEnd(generated.EvaluationStatusError, msg)
+			end.at = stamp(s.cfg.clock.Now())
+			if err := s.store.endJob(ctx, j.id, end, nil, fileMeta{}); err != nil {
+				return fmt.Errorf("data directory: %w", err)
+			}
+			continue
+		}
+		s.enqueue(j, spec)
+	}
+	return nil
+}
+
+// storedSpec decodes a stored create request again.
+func storedSpec(request json.RawMessage) (jobSpec, error) {
+	var body generated.EvaluationCreateRequest
+	if err := json.Unmarshal(request, &body); err != nil {
+		return jobSpec{}, err
+	}
+	spec, _, err := decodeCreate(&body)
+	return spec, err
+}
+
+func newServer(cfg config, st store) (*Server, error) {
 	v, err := validatorFor(cfg.basePath)
 	if err != nil {
-		panic(fmt.Sprintf("api: %v", err))
+		return nil, err
 	}
 	s := &Server{
 		cfg:       cfg,
 		validator: v,
-		store:     newMemStore(cfg.maxStore),
+		store:     st,
 		runner:    newRunner(cfg.maxJobs, cfg.maxRows),
 		faults:    newFaults(),
 		requests:  map[string]*atomic.Int64{},
@@ -76,16 +156,19 @@ func New(opts ...Option) *Server {
 		h = s.controlAPI(h)
 	}
 	s.handler = s.recoverPanics(h)
-	return s
+	return s, nil
 }
 
 // Close stops the background runner (the judge's calls in flight are cancelled) and closes the
-// store. A job that was being judged stays unfinished: a durable store ends it, with a reason that
+// store; later calls do nothing. A job that was being judged stays unfinished: a durable store ends it, with a reason that
 // says the server stopped, when it is next opened (see [Open]). Close does not stop an
 // http.Server that serves [Server.Handler]; shut that down first.
 func (s *Server) Close() error {
-	s.runner.stop()
-	return s.store.close()
+	s.closeOnce.Do(func() {
+		s.runner.stop()
+		s.closeErr = s.store.close()
+	})
+	return s.closeErr
 }
 
 // NewHandler is New(opts...).Handler(): the API, ready to serve, for when nothing else of the
