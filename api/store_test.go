@@ -258,7 +258,7 @@ func TestDiskStoreSurvivesReopening(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
+	defer func() { _ = s.close() }()
 	if got, err := s.file(ctx, "alice", f.id); err != nil || got != f {
 		t.Errorf("file after reopening: %+v %v", got, err)
 	}
