@@ -109,6 +109,8 @@ func (s *Server) readUpload(ctx context.Context, mr *multipart.Reader) (uploadFo
 			used, limit := s.store.usage()
 			return &uploadFailure{http.StatusInsufficientStorage, apiError(errTypeServer, "file", "store_full",
 				fmt.Sprintf("the server's store is full: %d of its %d bytes are used; delete files or raise the limit", used, limit))}
+		case errors.Is(err, errTooSlow):
+			return &uploadFailure{http.StatusBadRequest, badRequest(param, "%v", err)}
 		case ctx.Err() != nil:
 			return &uploadFailure{http.StatusBadRequest, badRequest(param, "the upload was cut short")}
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -266,9 +265,4 @@ func (a *app) client() (*wrappers.Client, error) {
 // debugLogger logs to stderr at debug level.
 func (a *app) debugLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// httpServerTimeouts are the timeouts of the servers of serve and demo.
-func newHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 }

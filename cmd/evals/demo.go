@@ -94,7 +94,7 @@ func (a *app) runDemo(ctx context.Context, judgeOpts []api.Option, note, judgeMo
 		return fmt.Errorf("demo: %w", err)
 	}
 	apiSrv := api.New(opts...)
-	srv := newHTTPServer(apiSrv.Handler())
+	srv := api.NewHTTPServer(apiSrv.Handler(), 0)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {
