@@ -118,7 +118,7 @@ func sha(b []byte) string {
 }
 
 // snapshot reads every file the key has, by id: its bytes' SHA-256.
-func snapshot(t *testing.T, ctx context.Context, c *wrappers.Client) map[string]string {
+func snapshot(ctx context.Context, t *testing.T, c *wrappers.Client) map[string]string {
 	t.Helper()
 	files, err := c.Files(ctx)
 	if err != nil {
@@ -203,7 +203,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 		doneJob, err = p.client.Retrieve(ctx, done.ID)
 		return err == nil && doneJob.Status == wrappers.StatusCompleted
 	})
-	before := snapshot(t, ctx, p.client)
+	before := snapshot(ctx, t, p.client)
 	if len(before) != 2 {
 		t.Fatalf("want the input and the result file, have %v", before)
 	}
@@ -219,7 +219,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 
 	// 2. Restarted: everything as it was, the running job ended with the reason.
 	p = startServe(t, bin, dir, judgeSrv.URL+"/v1")
-	after := snapshot(t, ctx, p.client)
+	after := snapshot(ctx, t, p.client)
 	for id, sum := range before {
 		if after[id] != sum {
 			t.Errorf("file %s changed across the kill", id)
@@ -254,7 +254,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 	defer conn.Close()
 	u, _ := url.Parse(p.base)
 	chunk := bytes.Repeat([]byte(`{"question": "q", "reference": "r", "answer": "a"}`+"\n"), 5000)
-	fmt.Fprintf(conn, "POST %s/files/upload HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+	_, _ = fmt.Fprintf(conn, "POST %s/files/upload HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
 		"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: %d\r\n\r\n"+
 		"--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\neval\r\n"+
 		"--b\r\nContent-Disposition: form-data; name=\"file_name\"\r\n\r\nbig.jsonl\r\n"+
@@ -276,7 +276,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 
 	// 4. Restarted: no trace of the upload, everything else as it was.
 	p = startServe(t, bin, dir, judgeSrv.URL+"/v1")
-	final := snapshot(t, ctx, p.client)
+	final := snapshot(ctx, t, p.client)
 	if len(final) != len(after) {
 		t.Errorf("files after the killed upload %v, before it %v", final, after)
 	}
