@@ -208,7 +208,7 @@ func Diff(ctx context.Context, base, next Source, opts ...Option) (*Result, erro
 			return nil, err
 		}
 	}
-	d := &differ{o: o, idx: newIndex()}
+	d := &differ{o: o, idx: newIndex(), texts: texts{}}
 	if err := d.setUp(base, next); err != nil {
 		return nil, err
 	}
@@ -236,6 +236,7 @@ type differ struct {
 	mean      meanAcc
 	res       Result
 	keptLines map[int][]int // base line -> indexes into res.Regressed / res.Improved (encoded)
+	texts     texts
 }
 
 func (d *differ) setUp(base, next Source) error {
@@ -315,7 +316,7 @@ func (d *differ) readBase(ctx context.Context, base Source) error {
 		if d.mode == ByLine {
 			check = d.keys.inputHash(row)
 		}
-		if err := d.idx.add(key, check, VerdictOf(row, d.typ)); err != nil {
+		if err := d.idx.add(key, check, verdictOf(row, d.typ, d.texts.text)); err != nil {
 			return fmt.Errorf("%s: %w", base.name, err)
 		}
 		return nil
@@ -336,7 +337,7 @@ func (d *differ) readNew(ctx context.Context, next Source) error {
 		if err != nil {
 			return err
 		}
-		v := VerdictOf(row, d.typ)
+		v := verdictOf(row, d.typ, d.texts.text)
 		i := d.idx.take(key)
 		if i < 0 {
 			d.s.OnlyNew++

@@ -1,8 +1,11 @@
 package decide
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/evalkit/together-evals/wrappers"
 )
@@ -113,7 +116,40 @@ func FormatNumber(f float64) string {
 
 // VerdictOf reads the verdict of a result row of a job of type t.
 func VerdictOf(row *wrappers.ResultRow, t wrappers.JobType) Verdict {
-	v := Verdict{Line: row.Line(), Decision: row.FinalDecision()}
+	return verdictOf(row, t, decodeText)
+}
+
+// decodeText is a JSON string's text, or "" for any other value.
+func decodeText(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// texts interns the labels and decisions of a run: rows repeat a few of them, and a string
+// without escapes is found from its bytes without a copy.
+type texts map[string]string
+
+func (m texts) text(raw json.RawMessage) string {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		inner := raw[1 : len(raw)-1]
+		if s, ok := m[string(inner)]; ok {
+			return s
+		}
+		if utf8.Valid(inner) {
+			s := string(inner)
+			m[s] = s
+			return s
+		}
+	}
+	return decodeText(raw)
+}
+
+// verdictOf is VerdictOf with the function that reads labels and decisions.
+func verdictOf(row *wrappers.ResultRow, t wrappers.JobType, text func(json.RawMessage) string) Verdict {
+	v := Verdict{Line: row.Line(), Decision: text(row.Field(wrappers.RowKeyFinalDecision))}
 	switch row.Failure() {
 	case "generation":
 		v.Outcome = OutcomeGenerationFailed
@@ -135,7 +171,7 @@ func VerdictOf(row *wrappers.ResultRow, t wrappers.JobType) Verdict {
 	}
 	switch t {
 	case wrappers.TypeClassify:
-		v.Label, _ = row.Label()
+		v.Label = text(row.Field(wrappers.RowKeyLabel))
 		if v.Label == "" {
 			v.Outcome = OutcomeInvalid
 		}
