@@ -401,3 +401,21 @@ func TestDecideCommandsNeverPrintTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestReportOfAFailedJobSaysWhy(t *testing.T) {
+	srv := startTickingAPI(t)
+	c := newCLI(t, srv.URL)
+	args := classifyJobArgs(uploadRows(t, c, keyedRows("a=good")))
+	args[3] = "fail/judge"
+	id := createdID(t, c.mustRun(1, args...))
+	out := filepath.Join(t.TempDir(), "failed.html")
+	c.mustRun(0, "report", id, "--out", out)
+	page, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(page), "The job failed") || !strings.Contains(string(page), "judge model fail/judge is not available") || strings.Contains(string(page), `id="rows"`) {
+		t.Errorf("%v\n%s", err, page)
+	}
+	r := c.mustRun(0, "report", id, "--format", "markdown", "--out", "-")
+	if !strings.Contains(r.stdout, "**The job failed:** judge model fail\\/judge is not available") {
+		t.Errorf("%s", r.stdout)
+	}
+}

@@ -32,6 +32,9 @@ The Markdown holds the same summary and the worst rows (regressed, then failed a
 invalid), under 60 KB whatever the job's size. Every value from a row is escaped,
 in both formats.
 
+A job that ended in error or user_error has no rows: its report gives its parameters
+and why it failed.
+
 The format comes from --format, else from the file's extension (.html, .htm, .md,
 .markdown). --out - writes to stdout, e.g. to append to $GITHUB_STEP_SUMMARY. A
 file is written whole or not at all (a temporary file, renamed at the end).`

@@ -61,6 +61,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Evaluation %s\n\n", md(r.JobID))
 	fmt.Fprintf(&b, "%s job, %s. Report made %s by evals.\n\n", md(r.Type), md(r.Status), md(r.Generated))
+	if r.Failure != "" {
+		fmt.Fprintf(&b, "**The job failed:** %s\n\n", md(r.Failure))
+	}
 	b.WriteString("| Parameter | Value |\n| --- | --- |\n")
 	for _, p := range r.Parameters {
 		fmt.Fprintf(&b, "| %s | %s |\n", md(p.Name), md(p.Value))

@@ -111,6 +111,9 @@ type Report struct {
 	MaxRows int
 	// Comparison is set when there is a baseline.
 	Comparison *Comparison
+	// Failure is why the job failed, for a job that ended in error or user_error (it has no
+	// rows then).
+	Failure string
 
 	summary *wrappers.RowSummary
 	typ     wrappers.JobType
@@ -120,6 +123,16 @@ type Report struct {
 // Build reads a job that has ended, and its result file through c as a stream, into a report.
 // With a baseline, it compares the two runs row by row ([decide.Diff], with diffOpts).
 func Build(ctx context.Context, c *wrappers.Client, job *wrappers.Job, baseline *wrappers.Job, opts Options, diffOpts ...decide.Option) (*Report, error) {
+	if job.Status.Failed() {
+		// A failed job has no rows: its report says why it failed.
+		r := newReport(job, opts)
+		r.Failure = job.LastMessage()
+		if msg, ok := job.ErrorResult(); ok && msg != "" {
+			r.Failure = msg
+		}
+		r.Failure = r.cut(r.Failure, r.opts.maxValue())
+		return r, nil
+	}
 	r, err := FromRows(job, c.JobResultRows(ctx, job), opts)
 	if err != nil {
 		return nil, err
