@@ -196,7 +196,7 @@ type Result struct {
 // values compared as written). Rows with the same key pair in order of appearance; rows found in
 // one run only are counted and listed apart, never dropped.
 //
-// Memory: the base run is read once into a compact index (about 40 bytes a row plus its distinct
+// Memory: the base run is read once into a compact index (about 70 bytes a row plus its distinct
 // labels, whatever the rows hold); the new run then streams past it, one row at a time. Rows are
 // never all held at once. The base run is read a second time, up to the last line needed, only
 // when rows of it must be shown: the kept rows of [Result], and the rows only in the base run when

@@ -29,6 +29,6 @@
 //   - whether the sample is too small to tell: fewer discordant pairs than any significant split
 //     needs at the level asked for (6 at 0.05), or fewer than 2 rows scored in both runs.
 //
-// Memory stays small whatever the runs' size: the base run becomes a compact index of about 40
+// Memory stays small whatever the runs' size: the base run becomes a compact index of about 70
 // bytes a row, and the new run streams past it.
 package decide
