@@ -85,7 +85,9 @@ echo
 # measures the three clients in one run, in rotating blocks, and reports its ratios itself: the
 # end-to-end targets are judged on it. Targets against floor are issue 7's (what a typical
 # hand-written client costs); targets against floorv2 are issue 15's, the limit. "+4/job" is a
-# difference of medians (wrappers minus floorv2), per job decoded.
+# difference of medians (wrappers minus floorv2), per job decoded. The decode rows are judged on
+# wall time (ns/op) and on the process's CPU time per op (cpu-ns/op, GC included), which moves far
+# less on a machine shared with other work.
 awk '
 function sortnum(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -150,9 +152,9 @@ END {
 	t1["RetrievePaired/sequential", "req/s"] = ">= 0.95"; t1["RetrievePaired/sequential", "cpu-ns/op"] = "<= 1.15"
 	t1["RetrievePaired/concurrent", "req/s"] = ">= 0.9"
 	t1["PeakMemoryList", "peak-RSS-MiB"] = "<= 1.2"; t1["PeakMemoryList", "peak-heap-MiB"] = "<= 1.2"
-	t2["DecodeJob", "ns/op"] = "<= 1.15"; t2["DecodeJob", "allocs/op"] = "+4/job"
-	t2["DecodeList", "ns/op"] = "<= 1.15"; t2["DecodeList", "allocs/op"] = "+4/job"
-	t2["DecodeListHistories", "ns/op"] = "<= 1.2"; t2["DecodeListHistories", "allocs/op"] = "+4/job"
+	t2["DecodeJob", "ns/op"] = "<= 1.15"; t2["DecodeJob", "cpu-ns/op"] = "<= 1.15"; t2["DecodeJob", "allocs/op"] = "+4/job"
+	t2["DecodeList", "ns/op"] = "<= 1.15"; t2["DecodeList", "cpu-ns/op"] = "<= 1.15"; t2["DecodeList", "allocs/op"] = "+4/job"
+	t2["DecodeListHistories", "ns/op"] = "<= 1.2"; t2["DecodeListHistories", "cpu-ns/op"] = "<= 1.2"; t2["DecodeListHistories", "allocs/op"] = "+4/job"
 	t2["RetrievePaired/sequential", "cpu-ns/op"] = "<= 1.10"
 	t2["RetrievePaired/concurrent", "req/s"] = ">= 0.95"
 	jobs["DecodeJob"] = 1; jobs["DecodeList"] = 1000; jobs["DecodeListHistories"] = 1000
@@ -241,6 +243,7 @@ if [[ -n $smoke ]]; then
 	}
 	for b in DecodeJob DecodeList DecodeListHistories; do
 		expect "$b" ns/op verdict
+		expect "$b" cpu-ns/op verdict
 		expect "$b" allocs/op verdict
 		expect "$b" B/op
 	done
