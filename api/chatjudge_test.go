@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -468,4 +471,36 @@ func TestChatJudgeTooManyFailedRowsEndInError(t *testing.T) {
 	if n := len(fake.received()); n != 6+4*3 {
 		t.Errorf("%d calls, want one per good row and three attempts per failing row", n)
 	}
+}
+
+func TestChatJudgeLogsTheURLNeverTheKey(t *testing.T) {
+	fake := newFakeChat(t, func(c chatCall) reply { return reply{content: verdictJSON("label", "yes")} })
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnv(t, api.WithLogger(logger), api.WithChatJudge(fake.srv.URL, api.WithJudgeAPIKey(judgeKey)))
+	j := e.finished(e.create(classifyReq(e.upload(rows(2, `{"prompt": "p%d", "response": "r"}`)).ID, []string{"yes", "no"}, []string{"yes"})))
+	if j.Status != generated.EvaluationStatusCompleted {
+		t.Fatalf("status %s", j.Status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := `msg="api: chat completion" url=` + fake.srv.URL + `/v1/chat/completions model=openai/gpt-oss-120b for=parameters.judge ok=true`
+	if strings.Count(logs.String(), want) != 2 {
+		t.Errorf("debug log, want two lines with %q:\n%s", want, logs.String())
+	}
+	if strings.Contains(logs.String(), judgeKey) {
+		t.Error("the key is in the log")
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
