@@ -73,7 +73,7 @@ type chatCaller struct {
 	cfg  chatJudgeConfig
 	doer chat.HttpRequestDoer
 
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	clients map[string]*chat.Client
 }
 
@@ -105,12 +105,24 @@ func judgeTransport() *http.Transport {
 	return t
 }
 
+// maxChatClients bounds the generated clients kept, one per base URL.
+const maxChatClients = 64
+
 // client is the generated client for a base URL.
 func (c *chatCaller) client(base string) (*chat.Client, error) {
+	c.mu.RLock()
+	cl, ok := c.clients[base]
+	c.mu.RUnlock()
+	if ok {
+		return cl, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.clients[base]; ok {
 		return cl, nil
+	}
+	if len(c.clients) >= maxChatClients {
+		clear(c.clients) // external URLs come and go with jobs; the transport's pool is shared
 	}
 	cl, err := chat.NewClient(base, chat.WithHTTPClient(c.doer))
 	if err != nil {

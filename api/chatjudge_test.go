@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -503,4 +504,36 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestChatJudgeStopsWhenTheServerCloses: closing the server cancels the calls in flight at once
+// (the endpoint sees its request's context end) rather than waiting for the model.
+func TestChatJudgeStopsWhenTheServerCloses(t *testing.T) {
+	started := make(chan struct{}, 16)
+	cancelled := make(chan struct{}, 16)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server notices a closed connection once the body is read
+		started <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			cancelled <- struct{}{}
+		case <-time.After(time.Minute):
+		}
+	}))
+	defer slow.Close()
+	srv := api.New(api.WithPhaseDurations(0, 0, 0), api.WithChatJudge(slow.URL))
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	e := &env{t: t, srv: srv, ts: ts, base: ts.URL + "/v1", spec: specValidator(t, "/v1")}
+	e.create(classifyReq(e.upload(rows(3, `{"prompt": "p%d", "response": "r"}`)).ID, []string{"yes", "no"}, []string{"yes"}))
+	<-started
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The call was abandoned: the endpoint sees its request end long before the minute it takes.
+	select {
+	case <-cancelled:
+	case <-time.After(30 * time.Second):
+		t.Error("closing the server left a call to the model waiting for its answer")
+	}
 }

@@ -146,7 +146,7 @@ func render(template string, row inputRow) string {
 const templateCacheSize = 256
 
 var templateCache = struct {
-	sync.Mutex
+	sync.RWMutex
 	m map[string]parsedTemplate
 }{m: map[string]parsedTemplate{}}
 
@@ -158,11 +158,14 @@ type parsedTemplate struct {
 // parseTemplate is jinja.Parse, remembered: every row of a job fills the same templates. A parsed
 // template is never changed, so one may be shared.
 func parseTemplate(text string) (*jinja.Template, error) {
-	templateCache.Lock()
-	defer templateCache.Unlock()
-	if p, ok := templateCache.m[text]; ok {
+	templateCache.RLock()
+	p, ok := templateCache.m[text]
+	templateCache.RUnlock()
+	if ok {
 		return p.t, p.err
 	}
+	templateCache.Lock()
+	defer templateCache.Unlock()
 	if len(templateCache.m) >= templateCacheSize {
 		clear(templateCache.m)
 	}
