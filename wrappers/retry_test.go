@@ -358,3 +358,38 @@ func TestFailedCallsKeepThePool(t *testing.T) {
 		t.Errorf("%d connections opened, want 1: a failed call closed the pool", n)
 	}
 }
+
+// TestAttemptTimeoutSpansRedirects: the attempt timeout bounds a redirect chain as a whole, as
+// http.Client's Timeout does: two hops that each answer within it, but not both, time out.
+func TestAttemptTimeoutSpansRedirects(t *testing.T) {
+	job := fixture(t, "documented_job.json")
+	var hops atomic.Int64
+	wait := func(r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hops.Add(1)
+		wait(r)
+		if !strings.HasPrefix(r.URL.Path, "/moved/") {
+			http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusFound)
+			return
+		}
+		writeJSON(w, http.StatusOK, job)
+	}))
+	defer ts.Close()
+	c, err := wrappers.NewClient(wrappers.WithAPIKey("k"), wrappers.WithBaseURL(ts.URL),
+		wrappers.WithTimeout(400*time.Millisecond), wrappers.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Retrieve(ctxT(t), "eval-1234aedf")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "attempt timeout of 400ms") {
+		t.Fatalf("error %v after %d requests, want the attempt timeout", err, hops.Load())
+	}
+	if hops.Load() != 2 {
+		t.Errorf("%d requests, want the first and its redirect", hops.Load())
+	}
+}

@@ -267,9 +267,9 @@ func keepIdleConns(hc *http.Client) *http.Client {
 	return &c
 }
 
-// noCloseIdle is a RoundTripper without CloseIdleConnections. A timeout bounds each request it
-// sends, from sending it to the end of reading its answer (what Client.Timeout does, redirects
-// aside: each request of a redirect chain has the whole timeout).
+// noCloseIdle is a RoundTripper without CloseIdleConnections. A timeout bounds each attempt it
+// sends, from sending it to the end of reading its answer, redirects included: what
+// Client.Timeout does.
 type noCloseIdle struct {
 	rt      http.RoundTripper
 	timeout time.Duration
@@ -279,7 +279,14 @@ func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 	if n.timeout <= 0 {
 		return n.rt.RoundTrip(req)
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), n.timeout)
+	deadline := time.Now().Add(n.timeout)
+	if prev := req.Response; prev != nil && prev.Request != nil {
+		// A redirect: the attempt's deadline was set on the chain's first request.
+		if d, ok := prev.Request.Context().Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), deadline)
 	resp, err := n.rt.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		timedOut := ctx.Err() != nil && req.Context().Err() == nil
