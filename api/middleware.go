@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"runtime/debug"
@@ -181,6 +183,19 @@ func (s *Server) validateRequests(next http.Handler) http.Handler {
 		if op.id == OpUploadFile {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if r.Body != nil && r.ContentLength != 0 && strings.Contains(r.Header.Get("Content-Type"), "json") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				status, data := requestErrorAnswer(op, err, s.cfg.maxUpload)
+				writeError(w, status, data)
+				return
+			}
+			if err := checkJSONText(body); err != nil {
+				writeError(w, http.StatusBadRequest, createError(err))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		if err := s.validator.ValidateRequest(r.Context(), r); err != nil {
 			status, data := requestErrorAnswer(op, err, s.cfg.maxUpload)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/evalkit/together-evals/api"
 	"github.com/evalkit/together-evals/generated"
@@ -262,5 +263,38 @@ func TestCreateWithTrailingDataIsRefused(t *testing.T) {
 	e.getJSON("/evaluation", &jobs)
 	if len(jobs) != 0 {
 		t.Errorf("%d jobs created", len(jobs))
+	}
+}
+
+// TestBadTextAndNumbersNameTheField: invalid UTF-8 in a JSON body, and a number no float64 holds,
+// are refused with a 400 that names the field, in plain words.
+func TestBadTextAndNumbersNameTheField(t *testing.T) {
+	e := newEnv(t)
+	f := e.upload(rows(2, twoColumns))
+	valid, _ := json.Marshal(classifyReq(f.ID, []string{"yes", "no"}, []string{"yes"}))
+	cases := []struct {
+		name, old, new, param, msg string
+	}{
+		{"invalid UTF-8 in a label", `"yes"`, "\"y\xffs\"", "parameters.labels[0]", "not valid UTF-8"},
+		{"invalid UTF-8 in the template", `"Does`, "\"\xc3(Does", "parameters.judge.system_template", "not valid UTF-8"},
+		{"a number out of range", `"labels"`, `"num_workers_x": 1e999, "labels"`, "parameters.num_workers_x", "the number 1e999 is out of range"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body := strings.Replace(string(valid), c.old, c.new, 1)
+			status, b := e.postJSON("/evaluation", []byte(body))
+			d := wantError(t, status, b, http.StatusBadRequest, c.param)
+			if !strings.Contains(d.Message, c.msg) || strings.Contains(d.Message, "json.Number") || strings.Contains(d.Message, `\"`) {
+				t.Errorf("message %q", d.Message)
+			}
+			if !utf8.Valid(b) {
+				t.Errorf("the answer is not valid UTF-8: %q", b)
+			}
+		})
+	}
+	score, _ := json.Marshal(scoreReq(f.ID, 1, 10, 5))
+	status, b := e.postJSON("/evaluation", []byte(strings.Replace(string(score), `"min_score":1`, `"min_score":-1e999`, 1)))
+	if d := wantError(t, status, b, http.StatusBadRequest, "parameters.min_score"); !strings.Contains(d.Message, "-1e999 is out of range") {
+		t.Errorf("message %q", d.Message)
 	}
 }
