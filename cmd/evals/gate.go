@@ -84,8 +84,9 @@ func parsePercent(s string) (float64, bool) {
 // gateCmd is `evals gate ID`: check a job against thresholds.
 func (a *app) gateCmd() *cobra.Command {
 	var f thresholdFlags
+	var file, typ string
 	cmd := &cobra.Command{
-		Use:   "gate ID",
+		Use:   "gate ID | --file FILE",
 		Short: "Check a job that has ended against thresholds; exit 5 when one is missed",
 		Long: `Check a job that has ended against thresholds, from the job's own results: for
 each threshold it prints the limit, the figure measured and whether it held. A
@@ -95,20 +96,52 @@ Percentages accept 80 and 80%. Shares of rows are over every row of the job;
 for a score job, whose results do not count its rows, the result file is read
 to count them.
 
+With --file it checks a result file on disk instead, offline: every figure is
+computed from the rows (the job type is told from them, or given with --type).
+
 It exits 0 when every threshold holds, 5 when any is missed, and with the usual
 codes when the job cannot be read (1 when it failed, 3 when there is none).`,
 		Example: `  evals gate eval-1234aedf --min-pass 80 --max-invalid 2%
-  evals gate eval-1234aedf --min-mean 7.5 --max-judge-failures 1 -o json`,
-		Args:              exactArgs("ID"),
+  evals gate eval-1234aedf --min-mean 7.5 --max-judge-failures 1 -o json
+  evals gate --file results.jsonl --min-pass 80`,
+		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeJobIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p problemList
-			t := f.thresholds(cmd.Flags(), &p)
+			fs := cmd.Flags()
+			t := f.thresholds(fs, &p)
 			if len(p) == 0 && t.Empty() {
 				return usagef("give at least one threshold: --%s", strings.Join(f.names(), ", --"))
 			}
+			switch {
+			case fs.Changed("file") && len(args) > 0:
+				p.add("--file", "give a job ID or --file, not both")
+			case !fs.Changed("file") && len(args) == 0:
+				return usagef("missing argument ID (or --file FILE)")
+			}
+			var jobType wrappers.JobType
+			if fs.Changed("type") {
+				switch jobType = wrappers.JobType(typ); jobType {
+				case wrappers.TypeClassify, wrappers.TypeScore, wrappers.TypeCompare:
+				default:
+					p.add("--type", "must be classify, score or compare, got %q", typ)
+				}
+				if !fs.Changed("file") {
+					p.add("--type", "only applies with --file (a job says its own type)")
+				}
+			}
 			if len(p) > 0 {
 				return &usageError{err: joinProblems(p)}
+			}
+			if fs.Changed("file") {
+				g, err := decide.GateRows(cmd.Context(), decide.File(file), jobType, t)
+				if err != nil {
+					if errors.Is(err, decide.ErrNotApplicable) {
+						return &usageError{err: fmt.Errorf("%s: %w", clean(file), err)}
+					}
+					return fmt.Errorf("gate: %w", err)
+				}
+				return a.reportGate(g, a.stdout, a.output == outputJSON)
 			}
 			c, err := a.client()
 			if err != nil {
@@ -122,6 +155,9 @@ codes when the job cannot be read (1 when it failed, 3 when there is none).`,
 		},
 	}
 	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&file, "file", "", "check a result file on disk instead of a job (offline)")
+	cmd.Flags().StringVar(&typ, "type", "", "with --file: the job type, classify, score or compare (default: told from the rows)")
+	_ = cmd.MarkFlagFilename("file", "jsonl")
 	return cmd
 }
 
@@ -138,6 +174,13 @@ func (a *app) gateJob(ctx context.Context, c *wrappers.Client, job *wrappers.Job
 		}
 		return fmt.Errorf("gate %s: %w", job.ID, err)
 	}
+	return a.reportGate(g, w, asJSON)
+}
+
+// reportGate prints the checks to w (as JSON with asJSON) and returns a *checkError when a
+// threshold is missed.
+func (a *app) reportGate(g *decide.GateResult, w io.Writer, asJSON bool) error {
+	var err error
 	if asJSON {
 		err = writeJSON(w, gateJSON(g))
 	} else {
@@ -151,7 +194,7 @@ func (a *app) gateJob(ctx context.Context, c *wrappers.Client, job *wrappers.Job
 		for i, m := range missed {
 			parts[i] = "--" + m.Name + " " + limitText(m)
 		}
-		return checkFailedf("job %s missed %d of %d thresholds: %s", clean(job.ID), len(missed), len(g.Checks), strings.Join(parts, ", "))
+		return checkFailedf("%s missed %d of %d thresholds: %s", clean(g.Subject), len(missed), len(g.Checks), strings.Join(parts, ", "))
 	}
 	return nil
 }
@@ -186,7 +229,11 @@ func limitText(c decide.Check) string {
 
 // writeGate prints the checks as a table.
 func writeGate(w io.Writer, g *decide.GateResult, st style) error {
-	if _, err := fmt.Fprintf(w, "Job %s (%s):\n", clean(g.JobID), clean(string(g.Type))); err != nil {
+	subject := clean(g.Subject)
+	if subject != "" {
+		subject = strings.ToUpper(subject[:1]) + subject[1:]
+	}
+	if _, err := fmt.Fprintf(w, "%s (%s):\n", subject, clean(string(g.Type))); err != nil {
 		return err
 	}
 	var table bytes.Buffer
@@ -250,9 +297,10 @@ func gateJSON(g *decide.GateResult) any {
 		checks[i] = j
 	}
 	return struct {
-		JobID  string          `json:"job_id"`
-		Type   string          `json:"type"`
-		Held   bool            `json:"held"`
-		Checks []gateCheckJSON `json:"checks"`
-	}{g.JobID, string(g.Type), g.Held(), checks}
+		JobID   string          `json:"job_id,omitempty"`
+		Subject string          `json:"subject"`
+		Type    string          `json:"type"`
+		Held    bool            `json:"held"`
+		Checks  []gateCheckJSON `json:"checks"`
+	}{g.JobID, g.Subject, string(g.Type), g.Held(), checks}
 }

@@ -112,6 +112,8 @@ type Check struct {
 type GateResult struct {
 	// JobID is the job's id ("" for a result file).
 	JobID string
+	// Subject says what was checked: "job ID" or "file PATH".
+	Subject string
 	// Type is the job's type.
 	Type wrappers.JobType
 	// Figures are what was measured.
@@ -259,6 +261,45 @@ func Gate(ctx context.Context, c *wrappers.Client, job *wrappers.Job, t Threshol
 	if err != nil {
 		return nil, err
 	}
-	g.JobID = job.ID
+	g.JobID, g.Subject = job.ID, "job "+job.ID
+	return g, nil
+}
+
+// GateRows checks the thresholds against a run read from its result rows, such as a result file
+// on disk ([File]): every figure is computed from the rows (pass percentage and mean score from
+// the rows' final decisions and scores). The job type is t, or else told from the first row.
+func GateRows(ctx context.Context, src Source, t wrappers.JobType, th Thresholds) (*GateResult, error) {
+	if t == "" {
+		t = src.typ
+	}
+	var opts []wrappers.SummaryOption
+	if src.job != nil {
+		opts = src.job.SummaryOptions()
+	}
+	s := wrappers.NewRowSummary(opts...)
+	err := src.rows(ctx, func(row *wrappers.ResultRow) error {
+		if t == "" {
+			if t = typeOfRow(row); t == "" {
+				return fmt.Errorf("%s: line %d has none of %s, %s, %s: not the result file of an evaluation job",
+					src.name, row.Line(), wrappers.RowKeyLabel, wrappers.RowKeyScore, wrappers.RowKeyFinalDecision)
+			}
+		}
+		s.Add(row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t == "" {
+		return nil, fmt.Errorf("%s: the file has no rows", src.name)
+	}
+	g, err := th.CheckFigures(RowFigures(t, s))
+	if err != nil {
+		return nil, err
+	}
+	g.Subject = src.name
+	if src.job != nil {
+		g.JobID = src.job.ID
+	}
 	return g, nil
 }

@@ -138,3 +138,27 @@ func TestGateFailedJob(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestGateRowsOfAFileOnDisk(t *testing.T) {
+	rows := `{"id": "a", "success": true, "label": "good", "final_decision": "pass"}
+{"id": "b", "success": true, "label": "good", "final_decision": "pass"}
+{"id": "c", "success": true, "label": "good", "final_decision": "pass"}
+{"id": "d", "success": true, "label": "good", "final_decision": "pass"}
+{"id": "e", "success": true, "label": "bad", "final_decision": "fail"}
+{"id": "f", "success": true, "is_invalid_judge_output": true, "label": null, "final_decision": null}
+`
+	path := writeFile(t, rows)
+	g, err := decide.GateRows(context.Background(), decide.File(path), "", decide.Thresholds{MinPass: f(80), MaxInvalid: f(100.0 / 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Type != wrappers.TypeClassify || !g.Held() || g.Checks[0].Figure != 80 {
+		t.Fatalf("%+v", g)
+	}
+	if _, err := decide.GateRows(context.Background(), decide.File(path), "", decide.Thresholds{MinMean: f(1)}); !errors.Is(err, decide.ErrNotApplicable) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := decide.GateRows(context.Background(), decide.File(writeFile(t, "")), "", decide.Thresholds{MinPass: f(1)}); err == nil || !strings.Contains(err.Error(), "has no rows") {
+		t.Errorf("empty file: %v", err)
+	}
+}
