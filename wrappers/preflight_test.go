@@ -99,7 +99,7 @@ func TestCheckInputStructure(t *testing.T) {
 			content: "{\"prompt\":\n\"a\"}\n",
 			want: []string{
 				`data.jsonl:1: truncated JSON: the line ends before a JSON object is closed`,
-				`data.jsonl:2: invalid JSON at column 4: invalid character '}' after top-level value`,
+				`data.jsonl:2: invalid JSON at column 4: expected the end of the line, found "}"`,
 			},
 		},
 		{
@@ -110,12 +110,12 @@ func TestCheckInputStructure(t *testing.T) {
 		{
 			name:    "trailing comma",
 			content: `{"prompt": "a",}` + "\n",
-			want:    []string{`data.jsonl:1: invalid JSON at column 16: invalid character '}' looking for beginning of object key string`},
+			want:    []string{`data.jsonl:1: invalid JSON at column 16: expected a field name in double quotes (a comma before "}" is not allowed), found "}"`},
 		},
 		{
 			name:    "not JSON at all",
 			content: "prompt,response\n",
-			want:    []string{`data.jsonl:1: invalid JSON at column 1: invalid character 'p' looking for beginning of value`},
+			want:    []string{`data.jsonl:1: invalid JSON at column 1: expected "{" (each line is one JSON object), found "p"`},
 		},
 		{
 			name:    "missing field",

@@ -48,7 +48,7 @@ func describeInvalidJSON(data []byte) string {
 			// json.Valid disagreed with json.Unmarshal; cannot happen, but say something true.
 			return "not valid JSON"
 		}
-		return "not valid JSON: " + err.Error()
+		return "not valid JSON"
 	}
 	msg := syn.Error()
 	switch {
@@ -60,9 +60,10 @@ func describeInvalidJSON(data []byte) string {
 		if col >= 1 && col <= len(data) && strings.IndexByte(`{["-0123456789tfn`, data[col-1]) >= 0 {
 			return fmt.Sprintf("more than one JSON value on the line (another value starts at column %d); put each row on a line of its own", col)
 		}
-		return fmt.Sprintf("invalid JSON at column %d: %s", col, msg)
+		return fmt.Sprintf("invalid JSON at column %d: %s", col, syntaxWords(msg, false))
 	default:
-		return fmt.Sprintf("invalid JSON at column %d: %s", syn.Offset, msg)
+		start := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
+		return fmt.Sprintf("invalid JSON at column %d: %s", syn.Offset, syntaxWords(msg, int(syn.Offset) == start+1))
 	}
 }
 

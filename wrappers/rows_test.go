@@ -105,7 +105,7 @@ func TestReadResultRowsErrors(t *testing.T) {
 	}{
 		{"truncated last line", "{\"a\": 1}\n{\"a\": 2}\n{\"a\": ", 2, `result row at line 3: truncated JSON: the line ends before a JSON object is closed`, 3},
 		{"array", "{\"a\": 1}\n[1, 2]\n{\"a\": 3}\n", 1, `result row at line 2: a JSON array, not an object`, 2},
-		{"garbage", "<html>oops</html>\n", 0, `result row at line 1: invalid JSON at column 1: invalid character '<' looking for beginning of value`, 1},
+		{"garbage", "<html>oops</html>\n", 0, `result row at line 1: invalid JSON at column 1: expected "{" (each line is one JSON object), found "<"`, 1},
 		{"two values", "{\"a\": 1}{\"a\": 2}\n", 0, `result row at line 1: more than one JSON value on the line (another value starts at column 9); put each row on a line of its own`, 1},
 	}
 	for _, tt := range tests {

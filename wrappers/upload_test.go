@@ -167,7 +167,7 @@ func TestUploadFileRefusesBadInput(t *testing.T) {
 		opts    []wrappers.UploadOption
 		want    string
 	}{
-		{"not JSON", "prompt,response\nhi,there\n", nil, `dataset.jsonl:1: invalid JSON at column 1: invalid character 'p' looking for beginning of value`},
+		{"not JSON", "prompt,response\nhi,there\n", nil, `dataset.jsonl:1: invalid JSON at column 1: expected "{" (each line is one JSON object), found "p"`},
 		{"array line", goodInput + "[1, 2]\n", nil, `dataset.jsonl:3: a JSON array, not an object: each line must be one JSON object`},
 		{"missing field", goodInput + `{"prompt": "x"}` + "\n", nil, `dataset.jsonl:3: field "response": missing (line 1 has it)`},
 		{
