@@ -491,10 +491,13 @@ func TestSuccessWithBrokenJSON(t *testing.T) {
 		_, _ = w.Write([]byte(`{"workflow_id": "eval-x", "status": `))
 	})
 	_, err := newClient(t, s, wrappers.WithMaxRetries(0)).Retrieve(ctxT(t), "eval-x")
-	if err == nil || errors.Is(err, wrappers.ErrNotEvaluationsAPI) {
-		t.Fatalf("error = %v, want a decoding error", err)
+	var de *wrappers.AnswerDecodeError
+	if !errors.As(err, &de) || errors.Is(err, wrappers.ErrNotEvaluationsAPI) {
+		t.Fatalf("error = %v, want an *AnswerDecodeError", err)
 	}
-	mustContain(t, err.Error(), `GET /evaluation/eval-x: decode 200 response (Content-Type "application/json")`)
+	if want := "wrappers: GET /evaluation/eval-x: the answer (200 OK) cannot be read: its JSON ends early (the answer was cut off)"; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
 }
 
 func TestRedirectToAnotherHostDropsTheKey(t *testing.T) {

@@ -29,7 +29,7 @@ func (c *Client) Retrieve(ctx context.Context, id string) (*Job, error) {
 		return nil, err
 	}
 	if job.ID == "" {
-		return nil, fmt.Errorf("wrappers: GET %s: the answer has no workflow_id", path)
+		return nil, c.notAResource(http.MethodGet, path, resp.StatusCode, resp.Header.Get("Content-Type"), "a job", "workflow_id")
 	}
 	c.scrubResults(job.results)
 	return job, nil
@@ -59,7 +59,7 @@ func (c *Client) Status(ctx context.Context, id string) (*JobStatus, error) {
 		return nil, err
 	}
 	if g.Status == "" {
-		return nil, fmt.Errorf("wrappers: GET %s: the answer has no status", path)
+		return nil, c.notAResource(http.MethodGet, path, resp.StatusCode, resp.Header.Get("Content-Type"), "a job's status", "status")
 	}
 	c.scrubResults(g.Results)
 	return &JobStatus{ID: id, Status: Status(g.Status), Raw: raw, warnings: warnings, results: g.Results}, nil
@@ -137,7 +137,8 @@ func (c *Client) Models(ctx context.Context, source ModelSource) ([]string, erro
 		return nil, err
 	}
 	if list.ModelList == nil {
-		return []string{}, nil
+		// Absent or null: every answer of the API holds the list, empty or not.
+		return nil, c.notAResource(http.MethodGet, "/evaluation/model-list", resp.StatusCode, resp.Header.Get("Content-Type"), "a model list", "model_list")
 	}
 	return list.ModelList, nil
 }

@@ -76,7 +76,7 @@ func (c *Client) File(ctx context.Context, id string) (*File, error) {
 		return nil, err
 	}
 	if g.ID == "" {
-		return nil, fmt.Errorf("wrappers: GET %s: the answer has no id", path)
+		return nil, c.notAResource(http.MethodGet, path, resp.StatusCode, resp.Header.Get("Content-Type"), "a file", "id")
 	}
 	return newFile(g, raw), nil
 }

@@ -13,7 +13,8 @@ import (
 // fileList is the answer of GET /files with each file kept raw, so that every [File] carries its
 // own metadata as sent (File.Raw).
 type fileList struct {
-	Data []json.RawMessage `json:"data"`
+	// Data is nil when the answer has no "data": then it is not the API's.
+	Data *[]json.RawMessage `json:"data"`
 }
 
 // Files lists the stored files (GET /files): uploaded input files and the result files of jobs,
@@ -26,14 +27,21 @@ func (c *Client) Files(ctx context.Context) ([]*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := make([]*File, 0, len(list.Data))
-	for i, raw := range list.Data {
+	if list.Data == nil {
+		return nil, c.notAResource(http.MethodGet, path, resp.StatusCode, resp.Header.Get("Content-Type"), "a file list", "data")
+	}
+	data := *list.Data
+	files := make([]*File, 0, len(data))
+	for i, raw := range data {
 		var g generated.FileObject
 		if err := decodeJSON(raw, &g); err != nil {
-			return nil, fmt.Errorf("wrappers: GET %s: file %d of %d: %w", path, i+1, len(list.Data), err)
+			return nil, &AnswerDecodeError{
+				Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
+				Problem: fmt.Sprintf("file %d of %d: %s", i+1, len(data), decodeProblem(raw, err)), Err: err,
+			}
 		}
 		if g.ID == "" {
-			return nil, fmt.Errorf("wrappers: GET %s: file %d of %d has no id", path, i+1, len(list.Data))
+			return nil, fmt.Errorf("wrappers: GET %s: file %d of %d has no id", path, i+1, len(data))
 		}
 		files = append(files, newFile(&g, raw))
 	}

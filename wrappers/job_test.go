@@ -369,10 +369,10 @@ func TestJobsThatBreakTheSpecAreRepaired(t *testing.T) {
 	if r, err := jobs[1].ScoreResults(); err != nil || r.FailedSamples != 2 {
 		t.Errorf("score results %+v, %v", r, err)
 	}
-	if _, err := c.Retrieve(ctxT(t), "eval-1"); err == nil {
-		t.Error("an array decoded as a job")
+	if _, err := c.Retrieve(ctxT(t), "eval-1"); !errors.Is(err, wrappers.ErrNotEvaluationsAPI) {
+		t.Errorf("an array for a job: error %v, want one matching ErrNotEvaluationsAPI", err)
 	} else {
-		mustContain(t, err.Error(), "GET /evaluation/eval-1: decode 200 response")
+		mustContain(t, err.Error(), "GET /evaluation/eval-1 got 200 OK with JSON that is an array, where the API sends an object")
 	}
 }
 

@@ -20,7 +20,13 @@ var ErrNotEvaluationsAPI = errors.New("wrappers: the base URL does not answer as
 //   - a 404 or 405 without the API's JSON error body (an HTML page, plain text, another
 //     service's JSON; a JSON body cut off after {"error" still counts as the API's), or whose message says that the route itself is unknown ("Unknown request
 //     URL", "Invalid URL", as OpenAI-compatible servers say);
-//   - a successful answer that is not JSON at all, such as a web page.
+//   - a successful answer that is not JSON at all, such as a web page;
+//   - a successful JSON answer of another kind than the API sends (an array for a job, an
+//     object for the job list), or without the field every answer of the API to the request
+//     holds (a job's workflow_id, a status's status, a file's id, a list's data or model_list).
+//
+// A JSON answer that is broken, or that holds a field of another kind, is an
+// [*AnswerDecodeError] instead: the API may have sent it, damaged.
 //
 // A 404 of the API itself (no such job or file) carries its JSON error body and stays an
 // [*APIError] matching [ErrNotFound]. A NotAPIError matches [ErrNotEvaluationsAPI] only; it is not

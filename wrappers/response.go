@@ -46,8 +46,8 @@ func checkResponse[T any](c *Client, method, path string, resp *http.Response, e
 
 // receive reads the answer to one generated-client call and hands its body to decode: it returns a
 // transport error wrapped with the request, an [*APIError] for any status outside 2xx (a
-// [*NotAPIError] for an answer the API cannot have sent, a web page included), or decode's
-// error wrapped with the request, the status and the Content-Type. It always closes the body, and
+// [*NotAPIError] for an answer the API cannot have sent, a web page or JSON of another kind
+// included), or an [*AnswerDecodeError] that says why decode failed. It always closes the body, and
 // returns the body whenever it was read.
 func (c *Client) receive(method, path string, resp *http.Response, err error, decode func([]byte) error) ([]byte, error) {
 	if err != nil {
@@ -70,8 +70,10 @@ func (c *Client) receive(method, path string, resp *http.Response, err error, de
 		if na := c.notJSONAnswer(method, path, resp, body); na != nil {
 			return body, na
 		}
-		return body, fmt.Errorf("wrappers: %s %s: decode %d response (Content-Type %q): %w",
-			method, path, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+		if na := c.wrongShapeAnswer(method, path, resp, body, err); na != nil {
+			return body, na
+		}
+		return body, &AnswerDecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Problem: decodeProblem(body, err), Err: err}
 	}
 	return body, nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -22,5 +24,50 @@ func TestCheckSaysJSONMistakesInWords(t *testing.T) {
 		if r.stderr != want {
 			t.Errorf("check of %q: stderr\n%s\nwant\n%s", tc.content, r.stderr, want)
 		}
+	}
+}
+
+// TestJSONAnswerThatIsNotTheAPIs checks that a server answering JSON that no answer of the API
+// looks like is a configuration error (2) said once with the hint, and that a broken JSON answer
+// is said in words (1), with no decoder's words.
+func TestJSONAnswerThatIsNotTheAPIs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/broken/v1/evaluation/eval-1":
+			_, _ = w.Write([]byte(`{"workflow_id": nul}`))
+		case strings.HasPrefix(r.URL.Path, "/array/"):
+			_, _ = w.Write([]byte(`[]`))
+		default:
+			_, _ = w.Write([]byte(`{}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	hint := "Check --base-url or $TOGETHER_BASE_URL: the hosted API is at https://api.together.ai/v1, and 'evals serve' prints the URL of a local one.\n"
+	for _, tc := range []struct {
+		base string
+		args []string
+		want string
+	}{
+		{"/v1", []string{"get", "eval-1"}, "GET /evaluation/eval-1 got 200 OK with JSON that is not a job (it has no workflow_id)"},
+		{"/v1", []string{"wait", "eval-1"}, "GET /evaluation/eval-1/status got 200 OK with JSON that is not a job's status (it has no status)"},
+		{"/v1", []string{"list"}, "GET /evaluation got 200 OK with JSON that is an object, where the API sends an array"},
+		{"/v1", []string{"files", "list"}, "GET /files got 200 OK with JSON that is not a file list (it has no data)"},
+		{"/v1", []string{"models"}, "GET /evaluation/model-list got 200 OK with JSON that is not a model list (it has no model_list)"},
+		{"/array/v1", []string{"status", "eval-1"}, "GET /evaluation/eval-1/status got 200 OK with JSON that is an array, where the API sends an object"},
+	} {
+		c := newCLI(t, "")
+		base := srv.URL + tc.base
+		r := c.mustRun(2, append(tc.args, "--base-url", base)...)
+		want := "evals: the base URL " + base + " (from --base-url) does not answer as the Evaluations API: " + tc.want + "\n" + hint
+		if r.stderr != want || r.stdout != "" {
+			t.Errorf("evals %v: stdout %q, stderr\n%s\nwant\n%s", tc.args, r.stdout, r.stderr, want)
+		}
+	}
+	c := newCLI(t, "")
+	r := c.mustRun(1, "get", "eval-1", "--base-url", srv.URL+"/broken/v1")
+	want := `evals: get eval-1: GET /evaluation/eval-1: the answer (200 OK) cannot be read: it is not valid JSON: at byte 20: expected null, found "}"` + "\n"
+	if r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }
