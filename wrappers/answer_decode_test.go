@@ -19,22 +19,38 @@ func TestJSONThatIsNotTheAPIs(t *testing.T) {
 		call       func(*wrappers.Client) error
 		want       string
 	}{
-		{"empty object for a job", `{}`, func(c *wrappers.Client) error { _, err := c.Retrieve(ctxT(t), "eval-1"); return err },
-			"GET /evaluation/eval-1 got 200 OK with JSON that is not a job (it has no workflow_id)"},
-		{"empty object for a status", `{"ok": true}`, func(c *wrappers.Client) error { _, err := c.Status(ctxT(t), "eval-1"); return err },
-			"GET /evaluation/eval-1/status got 200 OK with JSON that is not a job's status (it has no status)"},
-		{"array for a job", `[{"workflow_id": "eval-1"}]`, func(c *wrappers.Client) error { _, err := c.Retrieve(ctxT(t), "eval-1"); return err },
-			"GET /evaluation/eval-1 got 200 OK with JSON that is an array, where the API sends an object"},
-		{"object for the job list", `{"jobs": []}`, func(c *wrappers.Client) error { _, err := c.List(ctxT(t), wrappers.ListOptions{}); return err },
-			"GET /evaluation got 200 OK with JSON that is an object, where the API sends an array"},
-		{"string for a file", `"file-1"`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
-			"GET /files/file-1 got 200 OK with JSON that is a string, where the API sends an object"},
-		{"empty object for a file", `{}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
-			"GET /files/file-1 got 200 OK with JSON that is not a file (it has no id)"},
-		{"object without data for the file list", `{"files": []}`, func(c *wrappers.Client) error { _, err := c.Files(ctxT(t)); return err },
-			"GET /files got 200 OK with JSON that is not a file list (it has no data)"},
-		{"object without model_list", `{}`, func(c *wrappers.Client) error { _, err := c.Models(ctxT(t), ""); return err },
-			"GET /evaluation/model-list got 200 OK with JSON that is not a model list (it has no model_list)"},
+		{
+			"empty object for a job", `{}`, func(c *wrappers.Client) error { _, err := c.Retrieve(ctxT(t), "eval-1"); return err },
+			"GET /evaluation/eval-1 got 200 OK with JSON that is not a job (it has no workflow_id)",
+		},
+		{
+			"empty object for a status", `{"ok": true}`, func(c *wrappers.Client) error { _, err := c.Status(ctxT(t), "eval-1"); return err },
+			"GET /evaluation/eval-1/status got 200 OK with JSON that is not a job's status (it has no status)",
+		},
+		{
+			"array for a job", `[{"workflow_id": "eval-1"}]`, func(c *wrappers.Client) error { _, err := c.Retrieve(ctxT(t), "eval-1"); return err },
+			"GET /evaluation/eval-1 got 200 OK with JSON that is an array, where the API sends an object",
+		},
+		{
+			"object for the job list", `{"jobs": []}`, func(c *wrappers.Client) error { _, err := c.List(ctxT(t), wrappers.ListOptions{}); return err },
+			"GET /evaluation got 200 OK with JSON that is an object, where the API sends an array",
+		},
+		{
+			"string for a file", `"file-1"`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
+			"GET /files/file-1 got 200 OK with JSON that is a string, where the API sends an object",
+		},
+		{
+			"empty object for a file", `{}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
+			"GET /files/file-1 got 200 OK with JSON that is not a file (it has no id)",
+		},
+		{
+			"object without data for the file list", `{"files": []}`, func(c *wrappers.Client) error { _, err := c.Files(ctxT(t)); return err },
+			"GET /files got 200 OK with JSON that is not a file list (it has no data)",
+		},
+		{
+			"object without model_list", `{}`, func(c *wrappers.Client) error { _, err := c.Models(ctxT(t), ""); return err },
+			"GET /evaluation/model-list got 200 OK with JSON that is not a model list (it has no model_list)",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, []byte(tc.body)) })
@@ -60,12 +76,18 @@ func TestAnswerThatCannotBeRead(t *testing.T) {
 		call       func(*wrappers.Client) error
 		want       string
 	}{
-		{"invalid JSON", `{"id": nul}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
-			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: it is not valid JSON: at byte 11: expected null, found "}"`},
-		{"a number for a string", `{"id": 5}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
-			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: "/id" is a number where the API sends a string`},
-		{"a file of the list", `{"data": [{"id": "file-1"}, {"id": []}]}`, func(c *wrappers.Client) error { _, err := c.Files(ctxT(t)); return err },
-			`wrappers: GET /files: the answer (200 OK) cannot be read: file 2 of 2: "/id" is an array where the API sends a string`},
+		{
+			"invalid JSON", `{"id": nul}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
+			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: it is not valid JSON: at byte 11: expected null, found "}"`,
+		},
+		{
+			"a number for a string", `{"id": 5}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
+			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: "/id" is a number where the API sends a string`,
+		},
+		{
+			"a file of the list", `{"data": [{"id": "file-1"}, {"id": []}]}`, func(c *wrappers.Client) error { _, err := c.Files(ctxT(t)); return err },
+			`wrappers: GET /files: the answer (200 OK) cannot be read: file 2 of 2: "/id" is an array where the API sends a string`,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, []byte(tc.body)) })
