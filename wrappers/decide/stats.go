@@ -13,7 +13,8 @@ const (
 	MethodMcNemar = "exact McNemar (two-sided binomial test on discordant pairs)"
 	// MethodNewcombe is the interval for a change in paired pass rate: Newcombe's hybrid score
 	// interval for a difference of paired proportions (Newcombe 1998, method 10), built from the
-	// Wilson score intervals of both rates and the correlation of the pairs.
+	// Wilson score intervals of both rates and the correlation of the pairs (with Newcombe's
+	// correction of a positive correlation), as in Fagerland, Lydersen and Laake (2017), ch. 8.
 	MethodNewcombe = "Newcombe hybrid score interval (paired, method 10)"
 	// MethodPairedT is the test and interval of a change in mean score: Student's t on the
 	// per-row differences of the paired scores.
@@ -104,9 +105,17 @@ func newcombePaired(a, b, c, d int) (lo, hi float64) {
 	p1 := float64(a+b) / float64(n)
 	p2 := float64(a+c) / float64(n)
 	delta := p2 - p1
+	// phi estimates the correlation of the two rates, with Newcombe's correction: a positive
+	// ad - bc is reduced by n/2 (and no lower than 0).
 	phi := 0.0
 	if den := float64(a+b) * float64(c+d) * float64(a+c) * float64(b+d); den > 0 {
-		phi = (float64(a)*float64(d) - float64(b)*float64(c)) / math.Sqrt(den)
+		ad := float64(a)*float64(d) - float64(b)*float64(c)
+		switch half := float64(n) / 2; {
+		case ad > half:
+			phi = (ad - half) / math.Sqrt(den)
+		case ad < 0:
+			phi = ad / math.Sqrt(den)
+		}
 	}
 	dl := math.Sqrt(math.Max(0, sq(p2-l2)-2*phi*(p2-l2)*(u1-p1)+sq(u1-p1)))
 	du := math.Sqrt(math.Max(0, sq(u2-p2)-2*phi*(u2-p2)*(p1-l1)+sq(p1-l1)))

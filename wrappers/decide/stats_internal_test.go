@@ -57,6 +57,19 @@ func TestNewcombeByHand(t *testing.T) {
 	}
 }
 
+// A published example: complete response before and after consolidation therapy (Cavo et al.,
+// 2012) in Fagerland, Lydersen and Laake, "Statistical Analysis of Contingency Tables" (2017),
+// chapter 8, as the R package contingencytables checks it: for the table 59, 6 / 16, 80 the
+// Newcombe square-and-add interval of p1+ - p+1 = -0.0621 is -0.1186 to -0.0046. Here the base
+// run is the rows (6 pass only in it) and the new run the columns (16 pass only in it): the
+// change is +0.0621, in [0.0046, 0.1186].
+func TestNewcombePublishedExample(t *testing.T) {
+	p := pairedProportion(59, 6, 16, 80, 0.05)
+	if !near(p.Delta, 0.0621, 5e-5) || !near(p.CILow, 0.0046, 5e-5) || !near(p.CIHigh, 0.1186, 5e-5) {
+		t.Fatalf("change %.4f in [%.4f, %.4f], want 0.0621 in [0.0046, 0.1186]", p.Delta, p.CILow, p.CIHigh)
+	}
+}
+
 func TestWilsonByHand(t *testing.T) {
 	// x = 0, n = 10: [0, z²/(n+z²)] = [0, 3.8415/13.8415] = [0, 0.27753].
 	lo, hi := wilson(0, 10)
