@@ -116,3 +116,19 @@ func TestPairedMeanTooSmallAndConstant(t *testing.T) {
 		t.Errorf("no difference: %+v", r)
 	}
 }
+
+// R's paired t test on its sleep data (Student, 1908), the example of ?t.test:
+// t.test(extra ~ group, data = sleep, paired = TRUE) gives a mean difference of -1.58, t = -4.0621
+// on 9 degrees of freedom, p = 0.002833 and the 95% interval -2.4598858 to -0.7001142.
+func TestPairedMeanPublishedExample(t *testing.T) {
+	group1 := []float64{0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0}
+	group2 := []float64{1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4}
+	var m meanAcc
+	for i := range group1 {
+		m.add(group2[i], group1[i])
+	}
+	r := m.result()
+	if !near(r.Delta, -1.58, 1e-12) || !near(r.CILow, -2.4598858, 5e-7) || !near(r.CIHigh, -0.7001142, 5e-7) || !near(r.PValue, 0.002833, 5e-7) {
+		t.Fatalf("result = %+v", r)
+	}
+}
