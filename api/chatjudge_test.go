@@ -537,3 +537,46 @@ func TestChatJudgeStopsWhenTheServerCloses(t *testing.T) {
 		t.Error("closing the server left a call to the model waiting for its answer")
 	}
 }
+
+func TestChatJudgeCompareGeneratesModelA(t *testing.T) {
+	fake := newFakeChat(t, func(c chatCall) reply {
+		if c.Model == "gen/a" {
+			if c.user() == "failgen" {
+				return reply{status: http.StatusUnprocessableEntity, body: `{"error": "nope"}`}
+			}
+			return reply{content: "generated: " + c.user()}
+		}
+		a, _, _ := strings.Cut(strings.TrimPrefix(c.user(), "Response A:\n"), "\n\nResponse B:\n")
+		if strings.HasPrefix(a, "generated: ") { // the generated answer wins, wherever it stands
+			return reply{content: verdictJSON("choice", "A")}
+		}
+		return reply{content: verdictJSON("choice", "B")}
+	})
+	e := chatEnv(t, fake)
+	var in strings.Builder
+	for _, p := range []string{"p1", "p2", "p3", "p4", "failgen"} {
+		in.WriteString(`{"prompt": "` + p + `", "response_b": "column answer"}` + "\n")
+	}
+	req := compareReq(e.upload(in.String()).ID)
+	params(req)["model_a"] = map[string]any{
+		"model": "gen/a", "model_source": "serverless", "max_tokens": 10, "temperature": 0,
+		"system_template": "", "input_template": "{{prompt}}",
+	}
+	j := e.finished(e.create(req))
+	r := j.Results
+	if j.Status != generated.EvaluationStatusCompleted || *r.AWins != 4 || *r.BWins != 0 || *r.Ties != 0 || *r.GenerationFailCount != 1 || *r.NumSamples != 5 {
+		t.Fatalf("%s: A %v, B %v, ties %v, generation fail %v", j.Status, *r.AWins, *r.BWins, *r.Ties, *r.GenerationFailCount)
+	}
+	for _, c := range fake.received() {
+		if c.Model == "gen/a" && (c.system() != "" || len(c.Messages) != 1) {
+			t.Errorf("an empty system template sends no system message: %+v", c.Messages)
+		}
+	}
+	rows := byColumn(e.resultRows(j), "prompt")
+	if rows["p2"]["model_a_output"] != "generated: p2" || rows["p2"]["final_decision"] != "A" {
+		t.Errorf("p2: %v", rows["p2"])
+	}
+	if _, has := rows["failgen"]["model_a_output"]; has || rows["failgen"]["error"] != "generation failed: gen/a: "+fake.url()+"/chat/completions answered 422 Unprocessable Entity: nope" {
+		t.Errorf("failgen: %v", rows["failgen"])
+	}
+}
