@@ -11,7 +11,8 @@
 // [Thresholds] hold a minimum pass percentage (classify, score), a minimum mean score (score), a
 // maximum share of invalid judge answers, of judge failures and of generation failures (every
 // type), and a minimum win rate of model B (compare: B wins / (A wins + B wins + ties)). [Gate]
-// checks them against a job's own results and returns each figure with whether it held. A figure
+// checks them against a job's own results, [GateRows] against the rows of a result file on disk,
+// and returns each figure with whether it held. A figure
 // exactly at its threshold holds (80% against a minimum of 80 holds).
 //
 // # Diff
