@@ -1,12 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/evalkit/together-evals/generated"
 )
@@ -58,14 +63,14 @@ func check(spec jobSpec, text string) verdict {
 	}
 	var feedback string
 	if raw, ok := obj["feedback"]; ok {
-		if json.Unmarshal(raw, &feedback) != nil {
+		if feedback, ok = jsonString(raw); !ok {
 			feedback = string(raw)
 		}
 	}
 	switch spec.typ {
 	case generated.EvaluationTypeClassify:
-		var label string
-		if json.Unmarshal(obj["label"], &label) != nil || !slices.Contains(spec.labels, strings.TrimSpace(label)) {
+		label, ok := jsonString(obj["label"])
+		if !ok || !slices.Contains(spec.labels, strings.TrimSpace(label)) {
 			return invalid(orDefault(feedback, "The judge's answer has no label of the job."))
 		}
 		return verdict{label: strings.TrimSpace(label), feedback: feedback}
@@ -76,8 +81,8 @@ func check(spec jobSpec, text string) verdict {
 		}
 		return verdict{score: score, feedback: feedback}
 	default:
-		var choice string
-		if json.Unmarshal(obj["choice"], &choice) != nil {
+		choice, ok := jsonString(obj["choice"])
+		if !ok {
 			return invalid(orDefault(feedback, "The judge's answer has no choice."))
 		}
 		choice = strings.TrimSpace(choice)
@@ -111,8 +116,7 @@ func scoreOf(raw json.RawMessage) (float64, bool) {
 func findObject(text string) (map[string]json.RawMessage, bool) {
 	// The answer as asked for: one object and nothing else.
 	if t := strings.TrimSpace(text); strings.HasPrefix(t, "{") {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal([]byte(t), &obj) == nil && obj != nil {
+		if obj, ok := verdictMembers(t); ok {
 			return obj, true
 		}
 	}
@@ -140,4 +144,51 @@ func findObject(text string) (map[string]json.RawMessage, bool) {
 		i++
 	}
 	return first, first != nil
+}
+
+// verdictMembers reads text that is exactly one JSON object and keeps the members a verdict reads
+// (feedback, label, score, choice; the last of a repeated name), streaming with jsontext rather
+// than decoding every member into a map.
+func verdictMembers(text string) (map[string]json.RawMessage, bool) {
+	dec := rowDecoders.Get().(*jsontext.Decoder)
+	defer rowDecoders.Put(dec)
+	dec.Reset(strings.NewReader(text), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, false
+	}
+	obj := make(map[string]json.RawMessage, 2)
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, false
+		}
+		key := tok.String()
+		value, err := dec.ReadValue()
+		if err != nil {
+			return nil, false
+		}
+		switch key {
+		case "feedback", "label", "score", "choice":
+			obj[key] = bytes.Clone(value)
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, false
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return nil, false
+	}
+	return obj, true
+}
+
+// jsonString reads a raw JSON string: without escapes as it is, else through encoding/json.
+func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && bytes.IndexByte(raw[1:len(raw)-1], '"') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }

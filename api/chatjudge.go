@@ -16,12 +16,17 @@ type chatJudge struct {
 	cfg    chatJudgeConfig
 	server func() *config // the server's configuration, for its logger
 	caller *chatCaller
+	// base is the server's judge base URL, normalised once (baseErr if it is not one).
+	base    string
+	baseErr error
 }
 
 var _ rowJudge = (*chatJudge)(nil)
 
 func newChatJudge(cfg chatJudgeConfig, server func() *config) *chatJudge {
-	return &chatJudge{cfg: cfg, server: server, caller: newChatCaller(cfg)}
+	j := &chatJudge{cfg: cfg, server: server, caller: newChatCaller(cfg)}
+	j.base, j.baseErr = chatBase(cfg.baseURL)
+	return j
 }
 
 // modelCall is everything about calling one model of a job except the prompt.
@@ -62,11 +67,10 @@ func generationCall(s slot) modelCall {
 // model, its own base URL and token. The error is a user_error reason naming the parameter.
 func (j *chatJudge) endpoint(c modelCall) (endpoint, error) {
 	if c.source != generated.ModelSourceExternal {
-		base, err := chatBase(j.cfg.baseURL)
-		if err != nil {
-			return endpoint{}, fmt.Errorf("the server's judge base URL %w", err)
+		if j.baseErr != nil {
+			return endpoint{}, fmt.Errorf("the server's judge base URL %w", j.baseErr)
 		}
-		return endpoint{base: base, key: j.cfg.key}, nil
+		return endpoint{base: j.base, key: j.cfg.key}, nil
 	}
 	if !j.cfg.allowExternal {
 		return endpoint{}, fmt.Errorf("%s.model_source: external models call their own external_base_url, which this server does not allow (start evals serve with --allow-external); use serverless or dedicated to call the server's judge endpoint", c.param)
