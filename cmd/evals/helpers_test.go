@@ -127,12 +127,17 @@ func (s *apiServer) totalRequests() int {
 // endJobs moves the fake clock past every phase of a job created before, once the background
 // runner has judged them.
 func (s *apiServer) endJobs() {
+	s.waitIdle()
+	s.clock.Advance(time.Hour)
+}
+
+// waitIdle waits (a minute at most) until the background runner has judged every job created.
+func (s *apiServer) waitIdle() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.WaitIdle(ctx); err != nil {
 		panic("the runner did not finish its jobs: " + err.Error())
 	}
-	s.clock.Advance(time.Hour)
 }
 
 // tickingClock is an api.Clock on which time passes by step at each reading, so that jobs on a
