@@ -7,7 +7,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 FUZZTIME ?= 20s
 BENCHCOUNT ?= 6
 
-.PHONY: help generate check-generated vet test test-short bench-smoke lint fuzz bench bench-node size demo build tools clean spec-drift
+.PHONY: help generate check-generated vet test test-short bench-smoke lint fuzz bench bench-node size demo build tools clean spec-drift probe-serve
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ build: ## Build the evals CLI into bin/.
 spec-drift: ## What a new provider document changes for openapi.yaml: make spec-drift UPSTREAM=FILE [OUTPUT=json].
 	@if [ -z "$(UPSTREAM)" ]; then echo "usage: make spec-drift UPSTREAM=FILE (the provider's OpenAPI document)" >&2; exit 2; fi
 	$(GO) run ./internal/cmd/specdrift -o $(or $(OUTPUT),text) "$(UPSTREAM)"
+
+probe-serve: ## Memory (peak RSS) and slow-client probes of a real evals serve --data (Linux; about 5 minutes).
+	$(GO) build -o $(BIN)/evals ./cmd/evals
+	$(GO) run ./internal/cmd/serveprobe -evals $(BIN)/evals
 
 demo: ## Run the CLI demo against the in-memory API (no key, no network).
 	$(GO) run ./cmd/evals demo

@@ -66,6 +66,14 @@
 // {workflow_id, status: "pending"}. External API tokens are shown as "REDACTED" in the job's
 // parameters.
 //
+// # Where data is kept
+//
+// [New] keeps everything in memory: lost when the process ends. [Open] keeps jobs, files and
+// result files in a directory (SQLite for the metadata, files for the contents; see [Open]) and
+// serves them again after a restart or a crash. Either way, file contents are bounded by
+// [WithMaxStoreBytes]. [NewHTTPServer] and [GuardListener] wrap the handler in an http.Server fit
+// to be left running (timeouts for slow clients, caps on connections and requests in flight).
+//
 // # Keys keep their data apart
 //
 // Every file and job belongs to the key that uploaded or created it; another key gets 404 for it

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"time"
 
@@ -220,4 +221,36 @@ func ExampleWithChatJudge() {
 	fmt.Println(st.Status, st.Results.LabelCounts, st.Results.Usage.TotalTokens, "tokens")
 	// Output:
 	// completed {"yes": 1, "no": 1} 118 tokens
+}
+
+// A server that keeps its data in a directory: a second Open of the same directory serves the
+// same files (and jobs) as the first.
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "evals-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	ctx := context.Background()
+
+	s, err := api.Open(ctx, dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	fileID := uploadJSONL(srv.URL+"/v1", `{"prompt": "Is the sky blue?", "response": "Yes"}`)
+	srv.Close()
+	_ = s.Close()
+
+	s, err = api.Open(ctx, dir) // a restart
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	srv = httptest.NewServer(s.Handler())
+	defer srv.Close()
+	_, b := call(http.MethodGet, srv.URL+"/v1/files/"+fileID+"/content", "", nil)
+	fmt.Print(string(b))
+	// Output:
+	// {"prompt": "Is the sky blue?", "response": "Yes"}
 }

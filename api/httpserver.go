@@ -27,10 +27,10 @@ const (
 	BodyWindow      = 30 * time.Second
 	BodyWindowBytes = 16 << 10
 	// MaxHeaderBytes bounds a request's headers (a larger one gets 431).
-	MaxHeaderBytes = 64 << 10
+	MaxHeaderBytes = 16 << 10
 	// DefaultMaxConns is how many connections [GuardListener] keeps open at once; more wait to be
 	// accepted.
-	DefaultMaxConns = 256
+	DefaultMaxConns = 512
 	// DefaultMaxInFlight is how many requests a server built by [NewHTTPServer] handles at once;
 	// more wait for a slot.
 	DefaultMaxInFlight = 32
@@ -74,8 +74,18 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"the request has both Content-Length and Transfer-Encoding headers; send one of them"))
 		return
 	}
-	if err := g.slots.Acquire(r.Context(), 1); err != nil {
-		return // the client went away while it waited
+	// A request waits at most one body window for a slot; then it is told the server is busy.
+	ctx, cancel := context.WithTimeout(r.Context(), bodyWindow)
+	err := g.slots.Acquire(ctx, 1)
+	cancel()
+	if err != nil {
+		if r.Context().Err() == nil {
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, apiError(errTypeServer, "", "server_busy",
+				"the server is busy: every request slot stayed taken for 30 s; try again shortly"))
+		}
+		return
 	}
 	defer g.slots.Release(1)
 	if r.Body != nil && r.ContentLength != 0 {
@@ -165,7 +175,7 @@ type recordingConn struct {
 	full bool
 }
 
-const recordBytes = MaxHeaderBytes + 8<<10
+const recordBytes = MaxHeaderBytes + 4<<10
 
 func (c *recordingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)

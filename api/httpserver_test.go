@@ -155,7 +155,42 @@ func TestConnectionsAreCapped(t *testing.T) {
 
 func TestHTTPServerTimeouts(t *testing.T) {
 	hs := NewHTTPServer(http.NotFoundHandler(), 0)
-	if hs.ReadHeaderTimeout != 10*time.Second || hs.IdleTimeout != 60*time.Second || hs.MaxHeaderBytes != 64<<10 {
+	if hs.ReadHeaderTimeout != 10*time.Second || hs.IdleTimeout != 60*time.Second || hs.MaxHeaderBytes != 16<<10 {
 		t.Errorf("header %v idle %v max header bytes %d", hs.ReadHeaderTimeout, hs.IdleTimeout, hs.MaxHeaderBytes)
+	}
+}
+
+// TestBusyServerSaysSo: a request that finds every slot taken for a whole window is answered 503
+// with Retry-After, instead of waiting without end.
+func TestBusyServerSaysSo(t *testing.T) {
+	bodyWindow = 200 * time.Millisecond
+	t.Cleanup(func() { bodyWindow = BodyWindow })
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	hs := NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+	}), 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.Serve(GuardListener(ln, 0)) }()
+	defer func() { close(release); _ = hs.Close() }()
+	url := "http://" + ln.Addr().String() + "/"
+	go func() {
+		if resp, err := http.Get(url); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	<-entered
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "the server is busy") {
+		t.Errorf("%d %v %s", resp.StatusCode, resp.Header, b)
 	}
 }

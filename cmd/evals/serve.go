@@ -53,9 +53,10 @@ key is accepted; with --keys FILE only the keys listed in FILE (one per line;
 blank lines and lines starting with # are skipped), others get 401. Listening
 on an address that is not loopback requires --keys.
 
-Slow clients: headers must arrive within 10s, a body at no less than 16 KiB per
-30s; idle connections close after 60s; at most 256 connections are open and 32
-requests handled at once (more wait).
+Slow clients: headers (at most 16 KiB) must arrive within 10s, a body at no less
+than 16 KiB per 30s; idle connections close after 60s; at most 512 connections
+are open and 32 requests handled at once (one that waits 30s for a slot gets
+503).
 
 A judge model whose name starts with "fail/" makes a job end in error.
 
@@ -193,6 +194,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler, notes 
 	srv := api.NewHTTPServer(h, 0)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(api.GuardListener(ln, 0)) }()
+	memCtx, stopMem := context.WithCancel(ctx)
+	defer stopMem()
+	go returnMemory(memCtx, 5*time.Second, 32<<20)
 
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && !tcp.IP.IsUnspecified() {
 		a.warn("listening on %s, which is not a loopback address: clients send a key over plain http only to loopback; put an https proxy in front for others", ln.Addr())
