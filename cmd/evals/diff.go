@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -194,6 +196,9 @@ func (a *app) runDiff(cmd *cobra.Command, f *diffFlags, args []string) error {
 		}
 	}
 	if err != nil {
+		if kerr := keyColumnUsage(err); kerr != nil {
+			return kerr
+		}
 		return fmt.Errorf("diff: %w", err)
 	}
 	s := res.Summary
@@ -579,4 +584,23 @@ func summaryJSON(s *decide.Summary) summaryJSONShape {
 		}
 	}
 	return out
+}
+
+// keyColumnUsage returns the usage error for a --key that names a column a row lacks, in the
+// flag's words with the columns the row has, or nil when err is not that.
+func keyColumnUsage(err error) error {
+	var ke *decide.KeyColumnError
+	if !errors.As(err, &ke) {
+		return nil
+	}
+	has := "it has no input columns"
+	if len(ke.Columns) > 0 {
+		cols := make([]string, len(ke.Columns))
+		for i, c := range ke.Columns {
+			cols[i] = cut(clean(c), maxArgRunes)
+		}
+		has = "its input columns: " + strings.Join(cols, ", ")
+	}
+	return &usageError{err: fmt.Errorf("--key: the %s run's row at line %d has no column %s (%s)",
+		ke.Run, ke.Line, strconv.Quote(cut(clean(ke.Column), maxArgRunes)), has)}
 }

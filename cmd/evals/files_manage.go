@@ -234,6 +234,9 @@ that fails or is interrupted leaves nothing behind.`,
 			if err != nil {
 				return err
 			}
+			if err := refuseSpecialFile("--out", dest); err != nil {
+				return err
+			}
 			if !force {
 				if _, err := os.Lstat(dest); err == nil {
 					return usagef("%s already exists: pass --force to overwrite it, or --out to save elsewhere", dest)
@@ -315,7 +318,7 @@ func download(ctx context.Context, c *wrappers.Client, id, dest string, force bo
 		return 0, err
 	}
 	defer func() { _ = body.Close() }()
-	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*.part")
+	tmp, err := createTempBeside(dest, ".part")
 	if err != nil {
 		return 0, err
 	}

@@ -79,6 +79,11 @@ func (a *app) reportCmd() *cobra.Command {
 			if len(p) > 0 {
 				return &usageError{err: joinProblems(p)}
 			}
+			if out != "-" {
+				if err := refuseSpecialFile("--out", out); err != nil {
+					return err
+				}
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
@@ -99,6 +104,9 @@ func (a *app) reportCmd() *cobra.Command {
 				diffOpts = append(diffOpts, decide.WithKey(key...))
 			}
 			r, err := report.Build(ctx, c, job, base, report.Options{MaxRows: maxRows, Now: a.now, Secrets: secrets(a.getenv(wrappers.EnvAPIKey))}, diffOpts...)
+			if kerr := keyColumnUsage(err); kerr != nil {
+				return kerr
+			}
 			if err != nil {
 				return fmt.Errorf("report %s: %w", job.ID, err)
 			}
@@ -185,8 +193,7 @@ func reportFormat(format, out string, given bool) (string, error) {
 // writeFileAtomic writes a file whole or not at all: into a temporary file next to it, synced,
 // then renamed over it.
 func writeFileAtomic(path string, write func(w io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	tmp, err := createTempBeside(path, ".tmp")
 	if err != nil {
 		return err
 	}

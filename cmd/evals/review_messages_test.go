@@ -71,3 +71,18 @@ func TestJSONAnswerThatIsNotTheAPIs(t *testing.T) {
 		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }
+
+// TestDiffKeyThatRowsLackIsUsage checks that a --key naming a column the rows lack is a usage
+// error (2), said once in the flag's words with the columns the rows have, for diff and report.
+func TestDiffKeyThatRowsLackIsUsage(t *testing.T) {
+	rows := `{"question": "q1", "answer": "a", "success": true, "label": "yes", "final_decision": "pass"}` + "\n" +
+		`{"question": "q2", "answer": "b", "success": true, "label": "no", "final_decision": "fail"}` + "\n"
+	base, next := writeFile(t, "base.jsonl", rows), writeFile(t, "new.jsonl", rows)
+	c := newCLI(t, "")
+	r := c.mustRun(2, "diff", "--base-file", base, "--new-file", next, "--key", "question,nope")
+	want := `evals: --key: the base run's row at line 1 has no column "nope" (its input columns: question, answer)` + "\n" +
+		"Run 'evals diff --help' for usage.\n"
+	if r.stderr != want || r.stdout != "" {
+		t.Errorf("stdout %q, stderr\n%s\nwant\n%s", r.stdout, r.stderr, want)
+	}
+}

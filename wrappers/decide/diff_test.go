@@ -329,3 +329,17 @@ func TestDiffStopsWhenTheContextEnds(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestDiffKeyColumnErrorSaysWhatTheRowHas checks that a row without a key column is a
+// *KeyColumnError naming the run, the line, the column and the row's input columns.
+func TestDiffKeyColumnErrorSaysWhatTheRowHas(t *testing.T) {
+	good := `{"question": "q", "answer": "a", "success": true, "label": "yes", "final_decision": "pass"}` + "\n"
+	_, err := decide.Diff(context.Background(), decide.File(writeFile(t, good)), decide.File(writeFile(t, good)), decide.WithKey("id"))
+	var ke *decide.KeyColumnError
+	if !errors.As(err, &ke) {
+		t.Fatalf("err = %v, want a *KeyColumnError", err)
+	}
+	if ke.Run != "base" || ke.Line != 1 || ke.Column != "id" || strings.Join(ke.Columns, ",") != "question,answer" || strings.Join(ke.Key, ",") != "id" {
+		t.Errorf("KeyColumnError = %+v", ke)
+	}
+}

@@ -92,6 +92,37 @@ func ValueText(v json.RawMessage) string {
 	return string(v)
 }
 
+// KeyColumnError reports a row that lacks a key column of [WithKey]: the key names a column the
+// rows do not have (a mistake in the key, not in the data, when it is the first row).
+type KeyColumnError struct {
+	// Key is the key columns, as given to WithKey.
+	Key []string
+	// Run is the run the row belongs to: "base" or "new".
+	Run string
+	// Line is the row's line in its result file, counted from 1.
+	Line int
+	// Column is the key column the row lacks.
+	Column string
+	// Columns is the row's input columns (the fields the service did not add), in its order.
+	Columns []string
+}
+
+// Error names the key, the row and the column it lacks.
+func (e *KeyColumnError) Error() string {
+	return fmt.Sprintf("--key %s: the %s run's row at line %d has no column %q", strings.Join(e.Key, ","), e.Run, e.Line, e.Column)
+}
+
+// inputColumns returns the names of a row's input fields, in its order.
+func inputColumns(row *wrappers.ResultRow) []string {
+	var cols []string
+	for name := range row.All() {
+		if !serviceField(name) {
+			cols = append(cols, name)
+		}
+	}
+	return cols
+}
+
 // keyer hashes the part of a row that pairs it with a row of the other run. The seed is random
 // per Diff, so a dataset cannot be built to make two different keys collide.
 type keyer struct {
@@ -120,7 +151,7 @@ func (k *keyer) keyOf(row *wrappers.ResultRow, which string) (uint64, error) {
 		for _, c := range k.cols {
 			v := row.Field(c)
 			if v == nil {
-				return 0, fmt.Errorf("--key %s: the %s run's row at line %d has no column %q", strings.Join(k.cols, ","), which, row.Line(), c)
+				return 0, &KeyColumnError{Key: k.cols, Run: which, Line: row.Line(), Column: c, Columns: inputColumns(row)}
 			}
 			k.writeValue(v)
 		}
