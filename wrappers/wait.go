@@ -39,7 +39,45 @@ type WaitOptions struct {
 	// OnChange, if set, is called with the job's status each time it changes, the first status
 	// seen included, on the goroutine that called Wait.
 	OnChange func(Status)
+	// OnPollFailure, if set, is called when a poll failed with a transient error (after the
+	// client's own retries, which [WithRetryNotify] reports) and Wait will poll again, before the
+	// wait until that poll begins, on the goroutine that called Wait: for a display that says why
+	// nothing is moving.
+	OnPollFailure func(PollFailure)
 }
+
+// PollFailure describes a failed poll of [Client.Wait] that Wait tolerates, as
+// [WaitOptions.OnPollFailure] reports it.
+type PollFailure struct {
+	// Err is the poll's error, after the client's own retries.
+	Err error
+	// Failed is how many polls in a row have failed, this one included, and Max how many Wait
+	// tolerates ([WaitOptions.MaxFailedPolls]): it gives up when one more fails.
+	Failed, Max int
+	// Wait is how long Wait waits before the next poll.
+	Wait time.Duration
+}
+
+// PollsFailedError is the error of a [Client.Wait] that gave up because more than one poll in a
+// row failed: it says how many, and unwraps to the last poll's error (so errors.As finds the
+// [*APIError] or transport error of that poll). A wait whose first failed poll ends it returns
+// that poll's error as it is, and so does a wait ended by an error that is not transient.
+type PollsFailedError struct {
+	// ID is the job's id.
+	ID string
+	// Polls is how many polls in a row failed, the last included.
+	Polls int
+	// Err is the last poll's error.
+	Err error
+}
+
+// Error says how many polls failed and why the last one did.
+func (e *PollsFailedError) Error() string {
+	return fmt.Sprintf("wrappers: wait for %q: %d polls in a row failed, the last: %v", e.ID, e.Polls, e.Err)
+}
+
+// Unwrap returns the last poll's error.
+func (e *PollsFailedError) Unwrap() error { return e.Err }
 
 // ErrWaitTimeout is matched (with errors.Is) by the error of a [Client.Wait] that gave up because
 // [WaitOptions.Timeout] passed: the job itself keeps running on the service. That error also
@@ -62,8 +100,9 @@ func (e waitTimeoutError) Is(target error) bool { return target == ErrWaitTimeou
 // opts.Timeout also matches [ErrWaitTimeout].
 //
 // Failed polls are retried by the client's retry policy; a transient error that outlasts it is
-// tolerated up to opts.MaxFailedPolls times in a row, and any other error (not found,
-// unauthorized, ...) ends the wait at once.
+// tolerated up to opts.MaxFailedPolls times in a row (each reported to opts.OnPollFailure), and
+// any other error (not found, unauthorized, ...) ends the wait at once. A wait that gives up
+// after more than one failed poll returns a [*PollsFailedError].
 func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, error) {
 	if err := checkID("evaluation", id); err != nil {
 		return nil, err
@@ -92,10 +131,16 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 		st, err := c.Status(ctx, id)
 		if err != nil {
 			if failed++; failed > opts.MaxFailedPolls || !transient(err) || ctx.Err() != nil {
+				if failed > 1 && failed > opts.MaxFailedPolls && transient(err) && ctx.Err() == nil {
+					err = &PollsFailedError{ID: id, Polls: failed, Err: err}
+				}
 				return nil, stop(err)
 			}
 			c.logger.LogAttrs(ctx, slog.LevelWarn, "wrappers: wait: poll failed; polling on",
 				slog.String("id", id), slog.Int("failed_in_a_row", failed), slog.String("error", err.Error()))
+			if opts.OnPollFailure != nil {
+				opts.OnPollFailure(PollFailure{Err: err, Failed: failed, Max: opts.MaxFailedPolls, Wait: interval})
+			}
 			if err := c.sleep(ctx, interval); err != nil {
 				return nil, stop(err)
 			}

@@ -3,6 +3,7 @@ package wrappers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -422,14 +423,33 @@ func TestWaitRidesOverFailedPolls(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.sleep = (&fakeClock{}).sleep
-			job, err := c.Wait(context.Background(), "eval-1", WaitOptions{})
+			var reported []PollFailure
+			job, err := c.Wait(context.Background(), "eval-1", WaitOptions{OnPollFailure: func(f PollFailure) { reported = append(reported, f) }})
 			if tc.wantErr {
 				var apiErr *APIError
 				if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.code {
 					t.Fatalf("err = %v, want the %d", err, tc.code)
 				}
+				var pf *PollsFailedError
+				if !errors.As(err, &pf) || pf.Polls != DefaultWaitMaxFailedPolls+1 || pf.ID != "eval-1" {
+					t.Errorf("err = %v, want a *PollsFailedError of %d polls", err, DefaultWaitMaxFailedPolls+1)
+				}
+				if want := fmt.Sprintf("wrappers: wait for \"eval-1\": %d polls in a row failed, the last: ", DefaultWaitMaxFailedPolls+1); !strings.HasPrefix(err.Error(), want) {
+					t.Errorf("err = %q, want it to start with %q", err, want)
+				}
 			} else if err != nil || job == nil || !job.Succeeded() {
 				t.Fatalf("job %v, err %v", job, err)
+			}
+			// Every failed poll Wait rode over was reported, numbered, with the wait before the next.
+			wantReported := min(tc.failing/3, DefaultWaitMaxFailedPolls)
+			if len(reported) != wantReported {
+				t.Fatalf("%d poll failures reported, want %d", len(reported), wantReported)
+			}
+			for i, f := range reported {
+				var apiErr *APIError
+				if f.Failed != i+1 || f.Max != DefaultWaitMaxFailedPolls || f.Wait != DefaultWaitFirstInterval || !errors.As(f.Err, &apiErr) || apiErr.StatusCode != tc.code {
+					t.Errorf("failure %d reported as %+v", i+1, f)
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()

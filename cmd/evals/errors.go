@@ -136,7 +136,12 @@ func (a *app) printError(ctx context.Context, cmd *cobra.Command, err error) {
 		a.msgf("%s\n", a.baseURLHint())
 		helpHint = false
 	case errors.As(err, &apiErr):
-		a.msgf("%s\n", prefix+op+describeAPIError(apiErr))
+		note := ""
+		var wt *waitTries
+		if errors.As(err, &wt) {
+			note = wt.triesNote()
+		}
+		a.msgf("%s\n", prefix+op+describeAPIError(apiErr)+note)
 		if apiErr.StatusCode == http.StatusUnauthorized {
 			a.msgf("The API refused the key in %s: check it (the key itself is never printed).\n", "$"+wrappers.EnvAPIKey)
 		}
@@ -396,7 +401,10 @@ func (a *app) describeTransport(err error) (string, bool) {
 		host = u.Scheme + "://" + u.Host
 	}
 	tries := ""
-	if m := attempts.FindStringSubmatch(err.Error()); m != nil {
+	var wt *waitTries
+	if errors.As(err, &wt) {
+		tries = wt.triesNote()
+	} else if m := attempts.FindStringSubmatch(err.Error()); m != nil {
 		tries = " (tried " + m[1] + " times)"
 	}
 	var dnsErr *net.DNSError

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -28,4 +29,17 @@ func (a *app) showRetry(r wrappers.Retry) {
 	}
 	msgf(a.stderr, "\r\x1b[K%s\n", a.errStyle().dim(r.Method+" "+clean(r.Path)+": "+reason+"; retry "+
 		strconv.Itoa(r.Attempt)+" of "+strconv.Itoa(r.Max)+" "+when))
+}
+
+// failureReason says in a few words why a request failed, for a line of progress: the answer of
+// the API, or why none came.
+func (a *app) failureReason(err error) string {
+	var apiErr *wrappers.APIError
+	if errors.As(err, &apiErr) {
+		return describeAPIError(apiErr)
+	}
+	if t, ok := a.describeTransport(err); ok {
+		return t
+	}
+	return errText(err)
 }

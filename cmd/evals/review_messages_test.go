@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -84,5 +86,46 @@ func TestDiffKeyThatRowsLackIsUsage(t *testing.T) {
 		"Run 'evals diff --help' for usage.\n"
 	if r.stderr != want || r.stdout != "" {
 		t.Errorf("stdout %q, stderr\n%s\nwant\n%s", r.stdout, r.stderr, want)
+	}
+}
+
+// TestWaitSaysEveryFailedPoll checks that a wait against a server that is down shows, on a
+// terminal, each poll that failed after the client's retries and when the next one is, and that
+// its last message counts every request of every poll, not the last poll's alone.
+func TestWaitSaysEveryFailedPoll(t *testing.T) {
+	addr := closedPort(t)
+	c := newCLI(t, "http://"+addr+"/v1")
+	c.setup = onTerminal
+	r := c.mustRun(1, "wait", "eval-1", "--retries", "1")
+	poll := regexp.MustCompile(`\r\x1b\[K\x1b\[2meval-1: poll (\d) failed, the wait gives up when 6 in a row fail: cannot connect to http://` +
+		regexp.QuoteMeta(addr) + `: connection refused \(tried 2 times\); next poll in \d+ms\x1b\[0m\n`)
+	got := poll.FindAllStringSubmatch(r.stderr, -1)
+	if len(got) != 5 {
+		t.Fatalf("%d failed polls shown, want 5:\n%q", len(got), r.stderr)
+	}
+	for i, m := range got {
+		if m[1] != fmt.Sprint(i+1) {
+			t.Errorf("poll %d shown as %s", i+1, m[1])
+		}
+	}
+	if want := "\x1b[31mevals:\x1b[0m wait eval-1: cannot connect to http://" + addr + ": connection refused (6 polls in a row failed, 12 requests)\n"; !strings.HasSuffix(r.stderr, want) {
+		t.Errorf("stderr %q\nwant it to end with %q", r.stderr, want)
+	}
+	c.setup = nil
+	r = c.mustRun(1, "wait", "eval-1", "--retries", "2")
+	if want := "evals: wait eval-1: cannot connect to http://" + addr + ": connection refused (6 polls in a row failed, 18 requests)\n"; r.stderr != want {
+		t.Errorf("off a terminal: stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+
+	// A server that answers 503 to every poll: the polls are counted, the requests are not known.
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"error": {"message": "busy", "type": "server_error"}}`))
+	}))
+	t.Cleanup(busy.Close)
+	r = newCLI(t, busy.URL+"/v1").mustRun(1, "wait", "eval-1", "--retries", "0")
+	if want := "evals: wait eval-1: busy [503 Service Unavailable, GET /evaluation/eval-1/status] (6 polls in a row failed)\n"; r.stderr != want {
+		t.Errorf("503s: stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -57,9 +59,15 @@ func (a *app) waitAndPrintJob(ctx context.Context, c *wrappers.Client, id string
 	p.timeout = timeout
 	opts.Timeout = timeout
 	opts.OnChange = p.change
+	opts.OnPollFailure = p.pollFailed
 	p.begin()
 	job, err := c.Wait(ctx, id, opts)
 	p.end(job, err)
+	var pf *wrappers.PollsFailedError
+	if errors.As(err, &pf) {
+		// Say every attempt of every failed poll, not the last poll's alone.
+		err = &waitTries{polls: pf.Polls, attempts: p.attempts.add(pf.Err), err: err}
+	}
 	if job != nil {
 		if perr := a.printJob(job); perr != nil && err == nil {
 			return job, perr
@@ -87,13 +95,17 @@ type progress struct {
 	live bool
 	// timeout is the wait's --timeout, for the line that says it passed.
 	timeout time.Duration
-	now     func() time.Time
-	tick    time.Duration
-	start   time.Time
+	// reason says why a poll failed, in the CLI's words.
+	reason func(error) string
+	now    func() time.Time
+	tick   time.Duration
+	start  time.Time
 
 	mu     sync.Mutex
 	status wrappers.Status
 	frame  int
+	// attempts counts the requests of the failed polls in a row.
+	attempts attemptCount
 
 	stop chan struct{}
 	done chan struct{}
@@ -102,7 +114,7 @@ type progress struct {
 func (a *app) newProgress(id string) *progress {
 	return &progress{
 		w: a.stderr, st: a.errStyle(), id: clean(id), live: a.isTerminal(a.stderr),
-		now: a.now, tick: a.progressTick,
+		now: a.now, tick: a.progressTick, reason: a.failureReason,
 	}
 }
 
@@ -143,6 +155,24 @@ func (p *progress) change(s wrappers.Status) {
 	msgf(p.w, "%s: %s (%s)\n", p.id, p.st.status(s), formatDuration(p.now().Sub(p.start).Truncate(time.Second)))
 }
 
+// pollFailed is the OnPollFailure callback of Wait: on a terminal it says, above the live line,
+// that a poll failed after the client's retries and when the next one is; elsewhere it only
+// counts the poll's attempts, for the message should the wait give up.
+func (p *progress) pollFailed(f wrappers.PollFailure) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f.Failed == 1 {
+		p.attempts = attemptCount{}
+	}
+	p.attempts.add(f.Err)
+	if !p.live {
+		return
+	}
+	msgf(p.w, "\r\x1b[K%s\n", p.st.dim(fmt.Sprintf("%s: poll %d failed, the wait gives up when %d in a row fail: %s; next poll in %s",
+		p.id, f.Failed, f.Max+1, p.reason(f.Err), formatDuration(f.Wait))))
+	p.draw()
+}
+
 // draw redraws the live line; p.mu is held.
 func (p *progress) draw() {
 	status := "waiting"
@@ -169,4 +199,48 @@ func (p *progress) end(job *wrappers.Job, err error) {
 	case errors.Is(err, wrappers.ErrWaitTimeout):
 		msgf(p.w, "Gave up after %s (--timeout); the job keeps running. Follow it again with: evals wait %s\n", formatDuration(p.timeout), p.id)
 	}
+}
+
+// attemptCount adds up the requests of failed polls: each poll's error says how many attempts it
+// took ("after 3 attempts"), or was one request.
+type attemptCount struct {
+	n       int
+	unknown bool // a poll's count is not known (an answer whose retries ran out)
+}
+
+// add counts the attempts of one failed poll and returns the total so far, or 0 when it is not
+// known.
+func (c *attemptCount) add(err error) int {
+	var apiErr *wrappers.APIError
+	switch m := attempts.FindStringSubmatch(err.Error()); {
+	case m != nil:
+		n, _ := strconv.Atoi(m[1])
+		c.n += n
+	case errors.As(err, &apiErr):
+		c.unknown = true
+	default:
+		c.n++
+	}
+	if c.unknown {
+		return 0
+	}
+	return c.n
+}
+
+// waitTries is the error of a wait that gave up after failed polls: how many polls, and how many
+// requests they made in all (0 when not known), for the message.
+type waitTries struct {
+	polls, attempts int
+	err             error
+}
+
+func (e *waitTries) Error() string { return e.err.Error() }
+func (e *waitTries) Unwrap() error { return e.err }
+
+// triesNote says how often a wait that gave up tried: " (6 polls in a row, 18 requests)".
+func (e *waitTries) triesNote() string {
+	if e.attempts > 0 {
+		return fmt.Sprintf(" (%d polls in a row failed, %d requests)", e.polls, e.attempts)
+	}
+	return fmt.Sprintf(" (%d polls in a row failed)", e.polls)
 }
