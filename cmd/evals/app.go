@@ -60,7 +60,7 @@ func newApp(getenv func(string) string, stdin io.Reader, stdout, stderr io.Write
 	key := getenv(wrappers.EnvAPIKey)
 	return &app{
 		getenv: getenv, stdin: stdin,
-		stdout: newRedactingWriter(stdout, key), stderr: newRedactingWriter(stderr, key),
+		stdout: newRedactingWriter(stdout, key), stderr: &lockedWriter{w: newRedactingWriter(stderr, key)},
 		isTerminal:   fileIsTerminal,
 		now:          time.Now,
 		progressTick: 200 * time.Millisecond,
@@ -86,6 +86,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 
 // fileIsTerminal reports whether w is an *os.File attached to a terminal.
 func fileIsTerminal(w io.Writer) bool {
+	if l, ok := w.(*lockedWriter); ok {
+		w = l.w
+	}
 	if r, ok := w.(*redactingWriter); ok {
 		w = r.w
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // minRedactedKey is the shortest key the output is searched for: shorter ones are not real keys,
@@ -32,4 +33,18 @@ func (r *redactingWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// lockedWriter makes each Write whole with respect to the others: stderr is written from the
+// goroutine of a command (messages, retries shown as they happen) and from a live progress
+// display's own, and each message is one Write.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
