@@ -286,8 +286,9 @@ func TestDiffResultFilesOnDisk(t *testing.T) {
 			t.Errorf("%v: stderr lacks %q:\n%s", tc.args, tc.want, r)
 		}
 	}
-	r = offline.mustRun(1, "diff", "--base-file", baseFile, "--new-file", newFile, "--key", "nope")
-	if !strings.Contains(r.stderr, `--key nope: the base run's row at line 1 has no column "nope"`) {
+	// A key column the rows lack is a usage error too, said in the flag's words.
+	r = offline.mustRun(2, "diff", "--base-file", baseFile, "--new-file", newFile, "--key", "nope")
+	if !strings.HasPrefix(r.stderr, `evals: --key: the base run's row at line 1 has no column "nope" (its input columns: `) {
 		t.Errorf("%s", r)
 	}
 }
