@@ -66,7 +66,12 @@ type benchEngine struct {
 
 func newBenchEngine(b *testing.B, judgeURL string, rows int) *benchEngine {
 	b.Helper()
-	s := New(WithPhaseDurations(0, 0, 0), WithChatJudge(judgeURL))
+	return newBenchEngineWith(b, New(WithPhaseDurations(0, 0, 0), WithChatJudge(judgeURL)), rows)
+}
+
+// newBenchEngineWith is newBenchEngine on a server of the caller's.
+func newBenchEngineWith(b *testing.B, s *Server, rows int) *benchEngine {
+	b.Helper()
 	ts := httptest.NewServer(s.Handler())
 	e := &benchEngine{s: s, ts: ts, rows: rows}
 	b.Cleanup(e.close)
@@ -177,71 +182,101 @@ func floor(b *testing.B, cl *chat.ClientWithResponses, rows int) {
 
 // BenchmarkChatJudgeJob: a 10,000-row classify job judged by the chat judge against an endpoint that
 // answers at once, side by side with the floor: the same 10,000 chat requests sent by a bare loop
-// through the generated client with the same number of workers. Each iteration runs both, in
-// alternating order, and the ratio engine/floor is reported (target: at most 1.25).
+// through the generated client with the same number of workers. Each round runs the floor, the
+// engine, and (to tell the runner's share from the chat judge's) the engine with a judge that only
+// makes the floor's call (runner-*), in rotating order; the ratio engine/floor is reported (target:
+// at most 1.25), by wall time and by CPU time.
 //
-//	go test -run '^$' -bench BenchmarkChatJudgeJob -benchtime 5x -count 3 ./api
+//	go test -run '^$' -bench BenchmarkChatJudgeJob -benchtime 8x -count 3 ./api
 func BenchmarkChatJudgeJob(b *testing.B) {
 	const rows = 10000
 	judgeSrv, calls := benchJudge(b)
-	e := newBenchEngine(b, judgeSrv.URL+"/v1", rows)
-	cl, err := chat.NewClientWithResponses(judgeSrv.URL+"/v1", chat.WithHTTPClient(&http.Client{Transport: judgeTransport()}))
+	judgeURL := judgeSrv.URL + "/v1"
+	cl, err := chat.NewClientWithResponses(judgeURL, chat.WithHTTPClient(&http.Client{Transport: judgeTransport()}))
 	if err != nil {
 		b.Fatal(err)
 	}
-	floor(b, cl, benchWorkers*4) // warm both connection pools
-	e.job(b)
+	bare := bareJudge{cl: cl, instr: instruction(jobSpec{typ: generated.EvaluationTypeClassify, labels: []string{"yes", "no"}})}
+	engines := []func() *benchEngine{
+		func() *benchEngine { return newBenchEngine(b, judgeURL, rows) },
+		func() *benchEngine {
+			return newBenchEngineWith(b, New(WithPhaseDurations(0, 0, 0), withJudge(bare)), rows)
+		},
+	}
+	floor(b, cl, benchWorkers*4) // warm the connection pools
+	for _, mk := range engines {
+		e := mk()
+		e.job(b)
+		e.close()
+	}
 
-	var floorTime, engineTime, floorCPU, engineCPU time.Duration
+	// sides: 0 floor, 1 engine, 2 runner with the bare judge.
+	var wall, cpu [3]time.Duration
 	var ratios []float64
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		var f, g time.Duration
-		runFloor := func() {
+		var took [3]time.Duration
+		for k := range 3 {
+			side := (i + k) % 3
+			var e *benchEngine
+			if side > 0 {
+				// A fresh server each round (set up outside the timing), so that the result files
+				// of earlier rounds do not weigh on this one.
+				e = engines[side-1]()
+			}
 			runtime.GC()
 			t, c := time.Now(), cpuTime()
-			floor(b, cl, rows)
-			f = time.Since(t)
-			floorCPU += cpuTime() - c
+			if side == 0 {
+				floor(b, cl, rows)
+			} else {
+				e.job(b)
+			}
+			took[side] = time.Since(t)
+			cpu[side] += cpuTime() - c
+			if e != nil {
+				e.close()
+			}
 		}
-		runEngine := func() {
-			// A fresh server each round (set up outside the timing), so that the result files of
-			// earlier rounds do not weigh on this one.
-			e.close()
-			e = newBenchEngine(b, judgeSrv.URL+"/v1", rows)
-			runtime.GC()
-			t, c := time.Now(), cpuTime()
-			e.job(b)
-			g = time.Since(t)
-			engineCPU += cpuTime() - c
+		for k := range 3 {
+			wall[k] += took[k]
 		}
-		if i%2 == 0 {
-			runFloor()
-			runEngine()
-		} else {
-			runEngine()
-			runFloor()
-		}
-		floorTime += f
-		engineTime += g
 		if os.Getenv("JUDGE_BENCH_LOG") != "" {
-			b.Logf("round %d: floor %s, engine %s", i, f, g)
+			b.Logf("round %d: floor %s, engine %s, runner %s", i, took[0], took[1], took[2])
 		}
-		ratios = append(ratios, g.Seconds()/f.Seconds())
+		ratios = append(ratios, took[1].Seconds()/took[0].Seconds())
 	}
 	b.StopTimer()
 	n := float64(len(ratios))
 	slices.Sort(ratios)
-	b.ReportMetric(floorTime.Seconds()/n*1000, "floor-ms/job")
-	b.ReportMetric(engineTime.Seconds()/n*1000, "engine-ms/job")
+	ms := func(d time.Duration) float64 { return d.Seconds() / n * 1000 }
+	b.ReportMetric(ms(wall[0]), "floor-ms/job")
+	b.ReportMetric(ms(wall[1]), "engine-ms/job")
+	b.ReportMetric(ms(wall[2]), "runner-ms/job")
 	b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
-	b.ReportMetric(engineTime.Seconds()/floorTime.Seconds(), "ratio")
-	b.ReportMetric(floorCPU.Seconds()/n*1000, "floor-cpu-ms/job")
-	b.ReportMetric(engineCPU.Seconds()/n*1000, "engine-cpu-ms/job")
-	b.ReportMetric(engineCPU.Seconds()/floorCPU.Seconds(), "cpu-ratio")
-	if c := calls.Load(); c < int64(2*rows*len(ratios)) {
+	b.ReportMetric(wall[1].Seconds()/wall[0].Seconds(), "ratio")
+	b.ReportMetric(ms(cpu[0]), "floor-cpu-ms/job")
+	b.ReportMetric(ms(cpu[1]), "engine-cpu-ms/job")
+	b.ReportMetric(ms(cpu[2]), "runner-cpu-ms/job")
+	b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "cpu-ratio")
+	if c := calls.Load(); c < int64(3*rows*len(ratios)) {
 		b.Fatalf("%d calls for %d rounds of %d rows", c, len(ratios), rows)
 	}
+}
+
+// bareJudge only makes the floor's call for each row: the runner's share of the engine's cost.
+type bareJudge struct {
+	cl    *chat.ClientWithResponses
+	instr string
+}
+
+func (bareJudge) jobProblem(jobSpec) string { return "" }
+
+func (j bareJudge) judgeRow(ctx context.Context, _ jobSpec, _ inputRow) verdict {
+	resp, err := j.cl.CreateChatCompletionWithResponse(ctx, floorRequest(1, j.instr))
+	if err != nil || resp.JSON200 == nil || len(resp.JSON200.Choices) == 0 {
+		return verdict{kind: verdictJudgeFail, errMsg: "judge failed"}
+	}
+	return verdict{label: "yes"}
 }
 
 // BenchmarkChatJudgeHeap: the peak of the live heap (as each GC during the job measured it, above
