@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"strconv"
 	"strings"
@@ -198,6 +199,9 @@ func (a *app) runDiff(cmd *cobra.Command, f *diffFlags, args []string) error {
 	if err != nil {
 		if kerr := keyColumnUsage(err); kerr != nil {
 			return kerr
+		}
+		if ferr := resultFileUsage(err, "--base-file", f.baseFile, "--new-file", f.newFile); ferr != nil {
+			return ferr
 		}
 		return fmt.Errorf("diff: %w", err)
 	}
@@ -603,4 +607,28 @@ func keyColumnUsage(err error) error {
 	}
 	return &usageError{err: fmt.Errorf("--key: the %s run's row at line %d has no column %s (%s)",
 		ke.Run, ke.Line, strconv.Quote(cut(clean(ke.Column), maxArgRunes)), has)}
+}
+
+// resultFileUsage returns the usage error for a result file on disk that cannot be read or is
+// not a result file, named by its flag (flagsAndPaths: flag, path, flag, path...), or nil when
+// err is not that.
+func resultFileUsage(err error, flagsAndPaths ...string) error {
+	var fe *decide.FileError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	flag := "file"
+	for i := 0; i+1 < len(flagsAndPaths); i += 2 {
+		if flagsAndPaths[i+1] == fe.Path {
+			flag = flagsAndPaths[i]
+			break
+		}
+	}
+	why := fe.Err
+	var pe *fs.PathError
+	if errors.As(why, &pe) {
+		why = pe.Err
+	}
+	// Said as a problem of the file (no hint at --help): "--file: x.jsonl: no such file or directory".
+	return &usageError{err: &opError{op: flag, err: &fs.PathError{Op: "read", Path: fe.Path, Err: errors.New(errText(why))}}}
 }

@@ -139,6 +139,9 @@ codes when the job cannot be read (1 when it failed, 3 when there is none).`,
 					if errors.Is(err, decide.ErrNotApplicable) {
 						return &usageError{err: fmt.Errorf("%s: %w", clean(file), err)}
 					}
+					if ferr := resultFileUsage(err, "--file", file); ferr != nil {
+						return ferr
+					}
 					return fmt.Errorf("gate: %w", err)
 				}
 				return a.reportGate(g, a.stdout, a.output == outputJSON)

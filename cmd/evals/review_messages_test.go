@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -127,5 +128,31 @@ func TestWaitSaysEveryFailedPoll(t *testing.T) {
 	r = newCLI(t, busy.URL+"/v1").mustRun(1, "wait", "eval-1", "--retries", "0")
 	if want := "evals: wait eval-1: busy [503 Service Unavailable, GET /evaluation/eval-1/status] (6 polls in a row failed)\n"; r.stderr != want {
 		t.Errorf("503s: stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
+
+// TestResultFilesOnDiskThatAreNotAreUsage checks that a result file on disk (gate --file, diff
+// --base-file / --new-file) that is missing or is not a result file is a bad input file: exit 2,
+// said once under its flag.
+func TestResultFilesOnDiskThatAreNotAreUsage(t *testing.T) {
+	good := writeFile(t, "good.jsonl", `{"question": "q", "success": true, "label": "yes", "final_decision": "pass"}`+"\n")
+	input := writeFile(t, "input.jsonl", `{"question": "q", "answer": "a"}`+"\n")
+	empty := writeFile(t, "empty.jsonl", "")
+	missing := filepath.Join(t.TempDir(), "missing.jsonl")
+	c := newCLI(t, "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"gate", "--file", missing, "--min-pass", "50"}, "evals: --file: " + missing + ": no such file or directory\n"},
+		{[]string{"gate", "--file", input, "--min-pass", "50"}, "evals: --file: " + input + ": line 1 has none of label, score, final_decision: not the result file of an evaluation job\n"},
+		{[]string{"gate", "--file", empty, "--min-pass", "50"}, "evals: --file: " + empty + ": the file has no rows\n"},
+		{[]string{"diff", "--base-file", good, "--new-file", missing}, "evals: --new-file: " + missing + ": no such file or directory\n"},
+		{[]string{"diff", "--base-file", input, "--new-file", good}, "evals: --base-file: " + input + ": line 1 has none of label, score, final_decision: not the result file of an evaluation job\n"},
+	} {
+		r := c.mustRun(2, tc.args...)
+		if r.stderr != tc.want || r.stdout != "" {
+			t.Errorf("evals %v: stdout %q, stderr\n%s\nwant\n%s", tc.args, r.stdout, r.stderr, tc.want)
+		}
 	}
 }

@@ -285,8 +285,7 @@ func (d *differ) typeFrom(s Source, row *wrappers.ResultRow) error {
 	t := typeOfRow(row)
 	if d.typ == "" {
 		if t == "" {
-			return fmt.Errorf("%s: line %d has none of %s, %s, %s: not the result file of an evaluation job",
-				s.name, row.Line(), wrappers.RowKeyLabel, wrappers.RowKeyScore, wrappers.RowKeyFinalDecision)
+			return s.notResults(row)
 		}
 		d.typ = t
 		return nil

@@ -280,8 +280,7 @@ func GateRows(ctx context.Context, src Source, t wrappers.JobType, th Thresholds
 	err := src.rows(ctx, func(row *wrappers.ResultRow) error {
 		if t == "" {
 			if t = typeOfRow(row); t == "" {
-				return fmt.Errorf("%s: line %d has none of %s, %s, %s: not the result file of an evaluation job",
-					src.name, row.Line(), wrappers.RowKeyLabel, wrappers.RowKeyScore, wrappers.RowKeyFinalDecision)
+				return src.notResults(row)
 			}
 		}
 		s.Add(row)
@@ -291,7 +290,7 @@ func GateRows(ctx context.Context, src Source, t wrappers.JobType, th Thresholds
 		return nil, err
 	}
 	if t == "" {
-		return nil, fmt.Errorf("%s: the file has no rows", src.name)
+		return nil, src.fault(errors.New("the file has no rows"))
 	}
 	g, err := th.CheckFigures(RowFigures(t, s))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // the client ([Job]). A source is read as a stream, once or twice: never held in memory whole.
 type Source struct {
 	name      string
+	path      string // of a File, for its errors
 	typ       wrappers.JobType
 	inputFile string
 	open      func(ctx context.Context) (io.ReadCloser, error)
@@ -23,6 +24,7 @@ type Source struct {
 func File(path string) Source {
 	return Source{
 		name: "file " + path,
+		path: path,
 		open: func(context.Context) (io.ReadCloser, error) {
 			f, err := os.Open(path) //nolint:gosec // the path is the user's own choice
 			if err != nil {
@@ -80,13 +82,13 @@ func inputFileOf(r wrappers.CreateRequest) string {
 func (s Source) rows(ctx context.Context, yield func(*wrappers.ResultRow) error) error {
 	body, err := s.open(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.name, err)
+		return s.fault(err)
 	}
 	defer func() { _ = body.Close() }()
 	n := 0
 	for row, err := range wrappers.ReadResultRows(body) {
 		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+			return s.fault(err)
 		}
 		// A file on disk does not watch ctx: look at it now and then.
 		if n++; n%4096 == 0 && ctx.Err() != nil {
@@ -97,6 +99,36 @@ func (s Source) rows(ctx context.Context, yield func(*wrappers.ResultRow) error)
 		}
 	}
 	return ctx.Err()
+}
+
+// FileError is an error of a result file on disk ([File]): it cannot be read, or it is not the
+// result file of an evaluation job. It names the file as given; the caller's input is at fault,
+// not a service.
+type FileError struct {
+	// Path is the file's path, as given to File.
+	Path string
+	// Err says what is wrong.
+	Err error
+}
+
+// Error names the file and says what is wrong with it.
+func (e *FileError) Error() string { return "file " + e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns what is wrong.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// fault wraps an error of reading the source with its name: a *FileError for a file on disk.
+func (s Source) fault(err error) error {
+	if s.path != "" {
+		return &FileError{Path: s.path, Err: err}
+	}
+	return fmt.Errorf("%s: %w", s.name, err)
+}
+
+// notResults is the error for a row that tells no job type: the source is not a result file.
+func (s Source) notResults(row *wrappers.ResultRow) error {
+	return s.fault(fmt.Errorf("line %d has none of %s, %s, %s: not the result file of an evaluation job",
+		row.Line(), wrappers.RowKeyLabel, wrappers.RowKeyScore, wrappers.RowKeyFinalDecision))
 }
 
 // typeOfRow tells a row's job type from the keys the service adds: label (classify), score
