@@ -427,6 +427,20 @@ func TestChatJudgeExternalModels(t *testing.T) {
 			t.Error("the external token appears in the job or its result file")
 		}
 	})
+	t.Run("a token the endpoint echoes is not shown", func(t *testing.T) {
+		echo := newFakeChat(t, func(c chatCall) reply {
+			return reply{status: http.StatusForbidden, body: `{"error": {"message": "token ` + strings.TrimPrefix(c.Auth, "Bearer ") + ` is revoked"}}`}
+		})
+		e := chatEnv(t, fake, api.WithJudgeAllowExternal(true))
+		req := classifyReq(e.upload(input).ID, []string{"yes", "no"}, []string{"yes"})
+		params(req)["judge"] = external(echo.url())
+		j := e.finished(e.create(req))
+		_, _, body := e.request(http.MethodGet, "/evaluation/"+j.WorkflowID, nil, "")
+		want := "judge failed: gpt-x: " + echo.url() + "/chat/completions answered 403 Forbidden: token [REDACTED] is revoked"
+		if !strings.Contains(string(body), want) || strings.Contains(string(body), "ext-token-777") {
+			t.Errorf("job: %s\nwant the first error %q and no token", body, want)
+		}
+	})
 	t.Run("no token over plain http to another host", func(t *testing.T) {
 		e := chatEnv(t, fake, api.WithJudgeAllowExternal(true))
 		req := classifyReq(e.upload(input).ID, []string{"yes", "no"}, []string{"yes"})
