@@ -217,6 +217,10 @@ func TestResultRowsStalledServerTimesOut(t *testing.T) {
 		t.Fatalf("%d rows, error %v; want 1 row then a timeout", rows, err)
 	}
 	mustContain(t, err.Error(), "the server sent nothing for 100ms")
+	var te interface{ Timeout() bool }
+	if !errors.As(err, &te) || !te.Timeout() || strings.Contains(err.Error(), "context deadline exceeded") {
+		t.Errorf("error %q: want a timeout that does not say Go's context words", err)
+	}
 }
 
 func TestFileContentNoAnswerTimesOutAndIsRetried(t *testing.T) {

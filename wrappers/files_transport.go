@@ -23,6 +23,16 @@ import (
 // errNoData is wrapped by the error of a file transfer whose server stopped answering.
 var errNoData = errors.New("the server sent nothing")
 
+// noDataError is the error of a file transfer whose server sent nothing in time, such as "the
+// server sent nothing within 1m0s of the request". It is a timeout (net.Error's Timeout, so a
+// *url.Error around it says so too) and matches errNoData and context.DeadlineExceeded.
+type noDataError struct{ msg string }
+
+func (e *noDataError) Error() string   { return e.msg }
+func (e *noDataError) Timeout() bool   { return true }
+func (e *noDataError) Temporary() bool { return true }
+func (e *noDataError) Unwrap() []error { return []error{errNoData, context.DeadlineExceeded} }
+
 // newTransferClient returns the retrying client for file transfers, built once per Client from
 // its attempt client hc and retrying client r; see above.
 func newTransferClient(hc http.Client, r *retryablehttp.Client) *retryablehttp.Client {
@@ -88,7 +98,7 @@ func (t *answerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = resp.Body.Close()
 		}
 		if fired {
-			return nil, fmt.Errorf("%w within %s of the request: %w", errNoData, t.timeout, context.DeadlineExceeded)
+			return nil, &noDataError{msg: fmt.Sprintf("%s within %s of the request", errNoData, t.timeout)}
 		}
 		return nil, err
 	}
@@ -184,7 +194,7 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 	b.w.arm()
 	n, err := b.body.Read(p)
 	if b.w.disarm() {
-		return n, fmt.Errorf("%w for %s: %w", errNoData, b.w.timeout, context.DeadlineExceeded)
+		return n, &noDataError{msg: fmt.Sprintf("%s for %s", errNoData, b.w.timeout)}
 	}
 	return n, err
 }

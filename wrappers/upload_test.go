@@ -1,12 +1,14 @@
 package wrappers_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -271,4 +273,9 @@ func TestUploadFileAnswerTimeout(t *testing.T) {
 		t.Fatalf("error %v, %d requests; want a timeout after 1", err, s.n())
 	}
 	mustContain(t, err.Error(), "the server sent nothing within 100ms of the request")
+	// A timeout as net/http's own are, said without Go's context words.
+	var ue *url.Error
+	if !errors.As(err, &ue) || !ue.Timeout() || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "context deadline exceeded") {
+		t.Errorf("error %q: want a *url.Error that is a timeout, matches context.DeadlineExceeded and does not say it", err)
+	}
 }

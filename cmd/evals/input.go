@@ -29,7 +29,7 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 		if errors.As(err, &inputErr) || errors.As(err, &pathErr) || errors.Is(err, fs.ErrNotExist) {
 			return nil, &usageError{err: &notUploadedError{err: err}}
 		}
-		return nil, err
+		return nil, opErr("upload", path, err)
 	}
 	a.msgf("Uploaded %s (%s) as %s.\n", clean(f.Filename), formatBytes(f.Bytes), clean(f.ID))
 	return f, nil

@@ -156,3 +156,28 @@ func TestResultFilesOnDiskThatAreNotAreUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestFileTransferTimeoutsInWords checks that an upload or a download whose server sends nothing
+// within --request-timeout says so in the CLI's words, without Go's request dump ("Post
+// \"http://...\"") or "context deadline exceeded".
+func TestFileTransferTimeoutsInWords(t *testing.T) {
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(silent.Close)
+	t.Cleanup(func() { close(release) })
+	input := writeFile(t, "rows.jsonl", `{"question": "q"}`+"\n")
+	c := newCLI(t, silent.URL+"/v1")
+	r := c.mustRun(1, "files", "upload", input, "--request-timeout", "50ms")
+	if want := "evals: upload " + cut(input, maxArgRunes) + ": no answer from " + silent.URL + " within --request-timeout 50ms\n"; r.stderr != want {
+		t.Errorf("upload: stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+	r = c.mustRun(1, "files", "download", "file-1", "--out", "-", "--request-timeout", "50ms", "--retries", "1")
+	if want := "evals: files download file-1: no answer from " + silent.URL + " within --request-timeout 50ms (tried 2 times)\n"; r.stderr != want {
+		t.Errorf("download: stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
