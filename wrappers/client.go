@@ -186,7 +186,12 @@ func checkKey(key string) error {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("wrappers: base URL: %w", err)
+		// url.Parse's error quotes the URL whole, credentials included: only say why.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("wrappers: base URL: not a URL: %w", err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":

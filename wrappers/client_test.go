@@ -73,7 +73,10 @@ func TestNewClientBaseURLs(t *testing.T) {
 		{"https://user:hunter2@api.together.ai/v1", "must not hold credentials"},
 		{"https://api.together.ai/v1?x=1", "must not have a query"},
 		{"https://api.together.ai/v1#x", "must not have a query or fragment"},
-		{"https://api.together.ai/%zz", "base URL"},
+		{"https://api.together.ai/%zz", `base URL: not a URL: invalid URL escape "%zz"`},
+		// A URL that does not parse is not quoted back: it may hold credentials.
+		{"https://user:hunter2@api.together.ai:x/v1", `base URL: not a URL: invalid port ":x" after host`},
+		{"http://[::1", "base URL: not a URL: missing ']' in host"},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			_, err := wrappers.NewClient(wrappers.WithAPIKey(testKey), wrappers.WithBaseURL(tc.url))

@@ -422,7 +422,7 @@ func TestAPIFailuresExitOne(t *testing.T) {
 
 	// The API refuses a create naming a file it does not have: the flag is named.
 	r = c.mustRun(1, append(classifyArgs, "--input-file-id", "file-missing")...)
-	if !strings.Contains(r.stderr, "(--input-file-id)") || !strings.Contains(r.stderr, "[400 Bad Request") {
+	if want := `evals: create classify job: --input-file-id: file "file-missing" not found; upload the input file first [400 Bad Request, POST /evaluation]` + "\n"; r.stderr != want {
 		t.Errorf("stderr:\n%s", r)
 	}
 

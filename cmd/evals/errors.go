@@ -224,7 +224,15 @@ func (a *app) baseURLHint() string {
 // 429, how long the service asked to wait.
 func describeAPIError(e *wrappers.APIError) string {
 	var b strings.Builder
+	flag := ""
+	if e.Param != "" {
+		flag = flagForField(e.Param)
+	}
 	switch {
+	case e.Message != "" && flag != "" && strings.HasPrefix(e.Message, e.Param+": "):
+		// The message starts with the field's wire name: the flag's name instead.
+		b.WriteString(flag + ": " + clean(strings.TrimPrefix(e.Message, e.Param+": ")))
+		flag = ""
 	case e.Message != "":
 		b.WriteString(clean(e.Message))
 	case e.Body != "":
@@ -232,10 +240,8 @@ func describeAPIError(e *wrappers.APIError) string {
 	default:
 		b.WriteString("the API answered " + strconv.Itoa(e.StatusCode))
 	}
-	if e.Param != "" {
-		if flag := flagForField(e.Param); flag != "" {
-			b.WriteString(" (" + flag + ")")
-		}
+	if flag != "" {
+		b.WriteString(" (" + flag + ")")
 	}
 	b.WriteString(" [")
 	b.WriteString(strconv.Itoa(e.StatusCode))
