@@ -64,7 +64,7 @@ FILE - reads standard input (named "stdin" in problems).`,
 			if err != nil && !errors.As(err, &inputErr) {
 				var pathErr *fs.PathError
 				if errors.As(err, &pathErr) || errors.Is(err, fs.ErrNotExist) {
-					return usagef("%s", errText(err))
+					return usagef("%s", fileErrText(err))
 				}
 				return opErr("check", args[0], err)
 			}

@@ -130,7 +130,7 @@ func (a *app) judge(fs *pflag.FlagSet, f *judgeFlags, p *problemList) wrappers.J
 		if fs.Changed("judge-template") {
 			p.add("--judge-template-file", "cannot be used with --judge-template")
 		} else if b, err := os.ReadFile(f.templateFile); err != nil {
-			p.add("--judge-template-file", "%s", errText(err))
+			p.add("--judge-template-file", "%s", fileErrText(err))
 		} else {
 			j.SystemTemplate = string(b)
 		}

@@ -483,7 +483,7 @@ func TestUsageErrorsExitTwoBeforeAnyRequest(t *testing.T) {
 		{classifyWith("--timeout", "1m"), "--timeout: only applies with --wait"},
 		{[]string{"create", "classify", "--input-file-id", "f", "--labels", "a,b", "--pass-labels", "a"}, "--judge-model: is required"},
 		{[]string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--labels", "a,b", "--pass-labels", "a"}, "--judge-template: is required"},
-		{[]string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template-file", "/nonexistent/t.txt", "--labels", "a,b", "--pass-labels", "a"}, "evals: --judge-template-file: open /nonexistent/t.txt: no such file or directory\nRun"},
+		{[]string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template-file", "/nonexistent/t.txt", "--labels", "a,b", "--pass-labels", "a"}, "evals: --judge-template-file: /nonexistent/t.txt: no such file or directory\nRun"},
 		{[]string{
 			"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template", "t", "--labels", "a,b", "--pass-labels", "a",
 			"--model", "x", "--model-max-tokens", "0", "--model-input-template", "{{q}}",

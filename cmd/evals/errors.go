@@ -36,6 +36,16 @@ func errText(err error) string {
 	return clean(strings.ReplaceAll(err.Error(), "wrappers: ", ""))
 }
 
+// fileErrText is the message of an error about a local file: "x.jsonl: no such file or
+// directory", without the name of the system call ("open") or the caller's own prefix.
+func fileErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return clean(pe.Path) + ": " + errText(pe.Err)
+	}
+	return errText(err)
+}
+
 // maxArgRunes is where an id or file name is cut in the prefix of an error message.
 const maxArgRunes = 40
 

@@ -181,3 +181,14 @@ func TestFileTransferTimeoutsInWords(t *testing.T) {
 		t.Errorf("download: stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }
+
+// TestMissingLocalFilesInWords checks that a local file that cannot be read is named as given,
+// with the reason and without the system call's name ("open") or the library's prefix.
+func TestMissingLocalFilesInWords(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.jsonl")
+	c := newCLI(t, "")
+	r := c.mustRun(2, "check", missing)
+	if want := "evals: " + missing + ": no such file or directory\nRun 'evals check --help' for usage.\n"; r.stderr != want {
+		t.Errorf("check: stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
