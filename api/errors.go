@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/evalkit/together-evals/generated"
 )
@@ -40,7 +43,26 @@ func badRequest(param, format string, args ...any) generated.ErrorData {
 }
 
 func notFound(what, id string) generated.ErrorData {
-	return apiError(errTypeNotFound, "", "", fmt.Sprintf("%s %q not found", what, id))
+	return apiError(errTypeNotFound, "", "", fmt.Sprintf("%s %s not found", what, quoteID(id)))
+}
+
+// quoteID quotes an id for a message people read: in double quotes, or in single quotes when it
+// holds a double quote (`'eval"x'`, not `"eval"x"`); Go-quoted only when it holds a character
+// that cannot be shown as it is.
+func quoteID(id string) string {
+	for _, r := range id {
+		if r == utf8.RuneError || !unicode.IsGraphic(r) {
+			return strconv.QuoteToGraphic(id)
+		}
+	}
+	switch {
+	case !strings.ContainsRune(id, '"'):
+		return `"` + id + `"`
+	case !strings.ContainsRune(id, '\''):
+		return "'" + id + "'"
+	default:
+		return strconv.QuoteToGraphic(id)
+	}
 }
 
 // errorTypeFor is the ErrorData type that goes with an HTTP status.

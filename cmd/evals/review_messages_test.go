@@ -192,3 +192,13 @@ func TestMissingLocalFilesInWords(t *testing.T) {
 		t.Errorf("check: stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }
+
+// TestNotFoundIDWithAQuote checks that an id holding a double quote is shown without
+// backslashes, in the local API's message as in the prefix.
+func TestNotFoundIDWithAQuote(t *testing.T) {
+	srv := startAPI(t)
+	r := newCLI(t, srv.URL).mustRun(3, "get", `eval"x`)
+	if want := `evals: get eval"x: Evaluation job 'eval"x' not found [404 Not Found, GET /evaluation/eval%22x]` + "\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
