@@ -203,6 +203,10 @@ func (a *app) runDiff(cmd *cobra.Command, f *diffFlags, args []string) error {
 		if ferr := resultFileUsage(err, "--base-file", f.baseFile, "--new-file", f.newFile); ferr != nil {
 			return ferr
 		}
+		if errors.Is(err, decide.ErrTypeMismatch) {
+			// Two runs that cannot be compared is a mistake in what was asked, not an API failure.
+			return &usageError{err: err}
+		}
 		return fmt.Errorf("diff: %w", err)
 	}
 	s := res.Summary
@@ -428,13 +432,24 @@ func (r *recordWriter) Flush() error {
 // diffJSON runs the diff and streams -o json: the rows as they are compared, then the summary.
 func (a *app) diffJSON(ctx context.Context, base, next decide.Source, opts []decide.Option) (*decide.Result, error) {
 	bw := &recordWriter{w: a.stdout}
-	if _, err := bw.WriteString("{\"rows\": ["); err != nil {
-		return nil, err
+	// The object is opened with the first row or the summary: a diff refused before any row was
+	// compared (runs of different types, a key column missing from the first row) prints nothing
+	// on stdout, only its error on stderr.
+	started, first := false, true
+	start := func() error {
+		if started {
+			return nil
+		}
+		started = true
+		_, err := bw.WriteString("{\"rows\": [")
+		return err
 	}
-	first := true
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	opts = append(opts, decide.WithRowFunc(func(r decide.Row) error {
+		if err := start(); err != nil {
+			return err
+		}
 		sep := ",\n  "
 		if first {
 			sep, first = "\n  ", false
@@ -448,6 +463,9 @@ func (a *app) diffJSON(ctx context.Context, base, next decide.Source, opts []dec
 		return bw.endRecord()
 	}))
 	res, err := decide.Diff(ctx, base, next, opts...)
+	if err != nil && !started {
+		return nil, err
+	}
 	if err != nil {
 		// Close what was started, so that the output is still one JSON value; the error says
 		// why it is incomplete.
@@ -455,6 +473,9 @@ func (a *app) diffJSON(ctx context.Context, base, next decide.Source, opts []dec
 		_ = enc.Encode(errText(err))
 		_, _ = bw.WriteString("}\n")
 		_ = bw.Flush()
+		return nil, err
+	}
+	if err := start(); err != nil {
 		return nil, err
 	}
 	if _, err := bw.WriteString("\n],\n\"summary\": "); err != nil {

@@ -98,6 +98,10 @@ func (a *app) reportCmd() *cobra.Command {
 				if base, err = a.endedJob(cmd, c, baseline); err != nil {
 					return err
 				}
+				if base.Type != job.Type {
+					return usagef("--baseline: job %s is a %s job and job %s a %s job; a report compares jobs of one type",
+						clean(base.ID), clean(string(base.Type)), clean(job.ID), clean(string(job.Type)))
+				}
 			}
 			var diffOpts []decide.Option
 			if len(key) > 0 {

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// runScore creates a score job (0 to 10, passing at 5) on rows whose __judge column forces each
+// score, waits for it and returns its id.
+func runScore(t *testing.T, c *cli, rows string) string {
+	t.Helper()
+	return createdID(t, c.mustRun(0, "create", "score", "--judge-model", "judge/model",
+		"--judge-template", "Rate the answer to {{question}} ({{id}}).",
+		"--min-score", "0", "--max-score", "10", "--threshold", "5", "--model-column", "answer",
+		"--input-file-id", uploadRows(t, c, rows), "--wait"))
+}
+
+// Comparing a classify job with a score job is a mistake in what was asked (exit 2), said once on
+// stderr: in table and JSON output alike, nothing is printed on stdout.
+func TestDiffOfJobsOfDifferentTypesIsAUsageError(t *testing.T) {
+	srv := startTickingAPI(t)
+	c := newCLI(t, srv.URL)
+	classify := runClassify(t, c, keyedRows("q1=good", "q2=bad"))
+	score := runScore(t, c, keyedRows("q1=7", "q2=3"))
+	want := "evals: the two runs are jobs of different types: job " + classify + " is a classify job and job " + score + " a score job; diff compares jobs of one type\n"
+	for _, output := range []string{"table", "json"} {
+		r := c.mustRun(2, "diff", classify, score, "--key", "id", "-o", output)
+		if !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "different types") != 1 || r.stdout != "" {
+			t.Errorf("-o %s:\n%s", output, r)
+		}
+	}
+	r := c.mustRun(2, "report", score, "--baseline", classify, "--out", "-", "--format", "markdown")
+	if !strings.HasPrefix(r.stderr, "evals: --baseline: job "+classify+" is a classify job and job "+score+" a score job; a report compares jobs of one type\n") || r.stdout != "" {
+		t.Errorf("report --baseline:\n%s", r)
+	}
+}
