@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -199,6 +201,26 @@ func TestNotFoundIDWithAQuote(t *testing.T) {
 	srv := startAPI(t)
 	r := newCLI(t, srv.URL).mustRun(3, "get", `eval"x`)
 	if want := `evals: get eval"x: Evaluation job 'eval"x' not found [404 Not Found, GET /evaluation/eval%22x]` + "\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
+
+// TestServeOnAnAddressInUse checks that serve says in its flag's words that --addr is taken,
+// and how to get a free port, instead of the network package's words.
+func TestServeOnAnAddressInUse(t *testing.T) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	addr := ln.Addr().String()
+	r := newCLI(t, "").mustRun(2, "serve", "--addr", addr)
+	if want := "evals: --addr: " + addr + " is already in use: stop what listens there, or give another port (--addr 127.0.0.1:0 picks a free one)\nRun 'evals serve --help' for usage.\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+	r = newCLI(t, "").mustRun(2, "serve", "--addr", "127.0.0.1")
+	if want := `evals: --addr: "127.0.0.1" is not an address to listen on, such as 127.0.0.1:8080: missing port in address` + "\nRun 'evals serve --help' for usage.\n"; r.stderr != want {
 		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }

@@ -163,7 +163,7 @@ func (a *app) listen(ctx context.Context, addr string, haveKeys bool) (net.Liste
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return nil, usagef("--addr: %w", err)
+		return nil, usagef("--addr: %s", listenProblem(addr, err))
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !haveKeys && !tcp.IP.IsLoopback() {
 		_ = ln.Close()
