@@ -186,7 +186,7 @@ func TestRetrieveDocumentedExample(t *testing.T) {
 	}
 	if res.ResultFileID != "file-1234-aefd" || res.InvalidLabelCount != 0 || res.GenerationFailCount != 0 ||
 		res.JudgeFailCount != 0 || res.PassPercentage == nil || *res.PassPercentage != 10 ||
-		res.LabelCountsRaw != `{"yes": 10, "no": 0}` || len(res.Absent) != 0 {
+		res.LabelCountsRaw != `{"yes": 10, "no": 0}` || len(res.Absent) != 0 || res.Usage != nil {
 		t.Errorf("ClassifyResults() = %+v", res)
 	}
 	if p, ok := job.PassPercentage(); !ok || p != 10 {

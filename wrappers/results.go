@@ -17,6 +17,10 @@ type Results interface {
 	isResults()
 }
 
+// TokenUsage is the tokens a job's model calls used, summed over the calls whose endpoint
+// reported them (the generated type of the API's TokenUsage schema).
+type TokenUsage = generated.TokenUsage
+
 // CommonResults are the results fields of every job type. Counts arrive as 10, 10.0 or null; null
 // and missing counts are 0 and named in Absent.
 type CommonResults struct {
@@ -26,6 +30,10 @@ type CommonResults struct {
 	GenerationFailCount int
 	// JudgeFailCount is the number of rows whose judge call failed.
 	JudgeFailCount int
+	// Usage is the tokens the job's model calls used (results.usage), or nil where the service
+	// does not report it: the local API sends it when it calls real models (`evals serve
+	// --judge-base-url`); the hosted service does not document it.
+	Usage *TokenUsage
 	// Absent lists the wire names of the counts (of this struct and the one that embeds it, and
 	// label_counts) that were null or missing, such as "judge_fail_count".
 	Absent []string
@@ -137,6 +145,10 @@ func (r *countReader) common(g *generated.EvaluationResults) CommonResults {
 	}
 	if g.ResultFileID != nil {
 		c.ResultFileID = *g.ResultFileID
+	}
+	if g.Usage != nil {
+		u := *g.Usage
+		c.Usage = &u
 	}
 	return c
 }

@@ -23,6 +23,11 @@ const (
 	RowKeyModelOutput        = "model_to_evaluate_output"
 	RowKeyModelAOutput       = "model_a_output"
 	RowKeyModelBOutput       = "model_b_output"
+	// RowKeyJudgeAnswer is the judge's raw answer, kept by the local API when the answer was an
+	// invalid verdict; the hosted service does not document it.
+	RowKeyJudgeAnswer = "judge_answer"
+	// RowKeyUsage is the tokens the row's model calls used, where the local API reports them.
+	RowKeyUsage = "usage"
 )
 
 // The final decisions a result row can carry: pass or fail for classify and
@@ -229,6 +234,10 @@ func (r *ResultRow) InvalidJudgeOutput() bool {
 	v, _ := r.BoolField(RowKeyInvalidJudgeOutput)
 	return v
 }
+
+// JudgeAnswer is the judge's raw answer where the row keeps it (the local API does for an invalid
+// verdict); false when the row has none.
+func (r *ResultRow) JudgeAnswer() (string, bool) { return r.StringField(RowKeyJudgeAnswer) }
 
 // Label is the label a classify judge gave; false when there is none (the row
 // failed, the verdict was invalid, or the job is not classify).

@@ -199,6 +199,9 @@ func compareInvalid(r *wrappers.CompareResults) (int, bool) {
 func writeCommon(k *kv, c *wrappers.CommonResults, count func(string, int) string) {
 	k.line("Generation failures", count("generation_fail_count", c.GenerationFailCount))
 	k.line("Judge failures", count("judge_fail_count", c.JudgeFailCount))
+	if u := c.Usage; u != nil {
+		k.line("Tokens", fmt.Sprintf("%d (prompt %d, completion %d)", u.TotalTokens, u.PromptTokens, u.CompletionTokens))
+	}
 	file := c.ResultFileID
 	if file == "" {
 		file = "-"

@@ -36,7 +36,7 @@ func buildEvals(t *testing.T) string {
 }
 
 // openAIFake is a loopback chat-completions server that labels an answer "good" when the
-// question's expected answer (by a rule of its own) is in it.
+// question's expected answer (by a rule of its own) is in it; to the answer "90" it says no JSON.
 type openAIFake struct {
 	mu    sync.Mutex
 	auths map[string]int
@@ -67,6 +67,9 @@ func (f *openAIFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	content, _ := json.Marshal(fmt.Sprintf(`{"feedback": "checked %s", "label": %q}`, answer, label))
+	if answer == "90" {
+		content, _ = json.Marshal("Too cold to boil: bad.")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": %s}}], "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}}`, content)
 }
@@ -155,9 +158,9 @@ func TestServeWithRealJudgeBinary(t *testing.T) {
 	if err := json.Unmarshal([]byte(created), &job); err != nil {
 		t.Fatalf("create --wait -o json: %v\n%s", err, created)
 	}
-	// qaData: 2 + 2 = 4, Paris, Green (bad), Eight, Shakespeare, 90 (bad).
-	if job.Status != "completed" || job.Results.LabelCounts != `{"good": 4, "bad": 2}` ||
-		job.Results.InvalidLabelCount != 0 || job.Results.JudgeFailCount != 0 || job.Results.Usage.TotalTokens != 6*110 {
+	// qaData: 2 + 2 = 4, Paris, Green (bad), Eight, Shakespeare, 90 (no JSON: invalid).
+	if job.Status != "completed" || job.Results.LabelCounts != `{"good": 4, "bad": 1}` ||
+		job.Results.InvalidLabelCount != 1 || job.Results.JudgeFailCount != 0 || job.Results.Usage.TotalTokens != 6*110 {
 		t.Errorf("job %+v", job)
 	}
 	fake.mu.Lock()
@@ -168,8 +171,13 @@ func TestServeWithRealJudgeBinary(t *testing.T) {
 	}
 
 	got := evals("get", job.WorkflowID)
-	if !strings.Contains(got, "completed") || !strings.Contains(got, "good") {
+	if !strings.Contains(got, "completed") || !strings.Contains(got, "good") ||
+		!strings.Contains(got, "\n  Tokens:               660 (prompt 600, completion 60)\n") {
 		t.Errorf("evals get:\n%s", got)
+	}
+	if wide := evals("results", job.WorkflowID, "--wide"); !strings.Contains(wide,
+		"(invalid)  -         The judge's answer holds no JSON object. The judge's answer: Too cold to boil: bad.\n") {
+		t.Errorf("evals results --wide does not show the invalid row's answer:\n%s", wide)
 	}
 	rows := evals("results", job.WorkflowID, "-o", "json")
 	n := 0
@@ -178,7 +186,11 @@ func TestServeWithRealJudgeBinary(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("results line %q: %v", line, err)
 		}
-		if fb, _ := r["feedback"].(string); fb != "checked "+r["answer"].(string) {
+		if r["answer"] == "90" {
+			if r["judge_answer"] != "Too cold to boil: bad." || r["is_invalid_judge_output"] != true {
+				t.Errorf("invalid row %v", r)
+			}
+		} else if fb, _ := r["feedback"].(string); fb != "checked "+r["answer"].(string) {
 			t.Errorf("row feedback %v for answer %v", r["feedback"], r["answer"])
 		}
 		n++

@@ -347,7 +347,7 @@ var serviceKeys = map[string]bool{
 	wrappers.RowKeySuccess: true, wrappers.RowKeyError: true, wrappers.RowKeyFeedback: true,
 	wrappers.RowKeyInvalidJudgeOutput: true, wrappers.RowKeyLabel: true, wrappers.RowKeyScore: true,
 	wrappers.RowKeyFinalDecision: true, wrappers.RowKeyModelOutput: true, wrappers.RowKeyModelAOutput: true,
-	wrappers.RowKeyModelBOutput: true, "judge_answer": true, "usage": true,
+	wrappers.RowKeyModelBOutput: true, wrappers.RowKeyJudgeAnswer: true, wrappers.RowKeyUsage: true,
 }
 
 // fit cuts text to n runes, unless the table is wide.
@@ -397,6 +397,9 @@ func (t *rowTable) row(w io.Writer, r *wrappers.ResultRow) error {
 		decision = "-"
 	}
 	note := r.Feedback()
+	if ans, ok := r.JudgeAnswer(); ok && t.wide && r.InvalidJudgeOutput() {
+		note = strings.TrimSpace(note + " The judge's answer: " + ans)
+	}
 	if !r.Success() {
 		note = r.ErrorMessage()
 		if note == "" {
