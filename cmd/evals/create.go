@@ -52,7 +52,7 @@ func (f *judgeFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.maxTokens, "judge-max-tokens", 0, "the most tokens the judge may generate per row (default: the service's)")
 	fs.Float64Var(&f.temperature, "judge-temperature", 0, "the judge's sampling temperature, 0 to 2 (default: the service's)")
 	fs.IntVar(&f.workers, "judge-workers", 0, "concurrent requests to the judge (default: the model's)")
-	fs.StringVar(&f.baseURL, "judge-base-url", "", "an external judge's OpenAI-compatible base URL (with --judge-source external)")
+	fs.StringVar(&f.baseURL, "judge-base-url", "", "this job's external judge: its OpenAI-compatible base URL, sent as judge.external_base_url (with --judge-source external); not the server's endpoint, which 'evals serve --judge-base-url' sets")
 	fs.StringVar(&f.tokenEnv, "judge-token-env", "", "the name of the environment variable holding an external judge's API token")
 }
 

@@ -18,7 +18,7 @@ type realJudgeFlags struct {
 }
 
 func (f *realJudgeFlags) register(fs *pflag.FlagSet, withExternal bool) {
-	fs.StringVar(&f.baseURL, "judge-base-url", "", "judge with real models at this OpenAI-compatible base URL (POST <URL>/chat/completions) instead of the stand-in")
+	fs.StringVar(&f.baseURL, "judge-base-url", "", "the server's model endpoint: judge every job with real models at this OpenAI-compatible base URL (POST <URL>/chat/completions) instead of the stand-in; not a job's external judge, which 'evals create --judge-base-url' names")
 	fs.StringVar(&f.keyEnv, "judge-key-env", "", "the environment variable that holds the key for --judge-base-url (none sent if not given)")
 	if withExternal {
 		fs.BoolVar(&f.allowExternal, "allow-external", false, "let jobs whose model_source is external call their own external_base_url with their external_api_token")
