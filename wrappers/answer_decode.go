@@ -39,6 +39,10 @@ func (e *AnswerDecodeError) Unwrap() error { return e.Err }
 
 // decodeProblem says in a reader's words why a successful answer's body did not decode.
 func decodeProblem(body []byte, err error) string {
+	var item *listItemError
+	if errors.As(err, &item) {
+		return fmt.Sprintf("job %d of %d: %s", item.index+1, item.n, decodeProblem(nil, item.err))
+	}
 	var syn *jsontext.SyntacticError
 	var syn1 *json.SyntaxError
 	var sem *jsonv2.SemanticError
@@ -51,7 +55,7 @@ func decodeProblem(body []byte, err error) string {
 	case errors.As(err, &syn1):
 		return "it is not valid JSON: at byte " + strconv.FormatInt(syn1.Offset, 10) + ": " + syntaxWords(syn1.Error(), false)
 	case errors.As(err, &sem) && sem.GoType != nil:
-		where := "the answer"
+		where := "it"
 		if sem.JSONPointer != "" {
 			where = strconv.Quote(string(sem.JSONPointer))
 		}
@@ -60,13 +64,13 @@ func decodeProblem(body []byte, err error) string {
 		}
 		return where + " is " + kindWords(sem.JSONKind) + " where the API sends " + goTypeWords(sem.GoType)
 	case errors.As(err, &typ):
-		where := "the answer"
+		where := "it"
 		if typ.Field != "" {
 			where = strconv.Quote(typ.Field)
 		}
 		return where + " is " + typ.Value + " where the API sends " + goTypeWords(typ.Type)
 	default:
-		if !json.Valid(body) {
+		if body != nil && !json.Valid(body) {
 			return "it is not valid JSON"
 		}
 		return "its JSON does not have the shape the API sends"
@@ -128,7 +132,8 @@ func goTypeWords(t reflect.Type) string {
 // (the API's answer may have been damaged).
 func (c *Client) wrongShapeAnswer(method, path string, resp *http.Response, body []byte, err error) *NotAPIError {
 	var sem *jsonv2.SemanticError
-	if !errors.As(err, &sem) || sem.JSONPointer != "" || sem.GoType == nil || sem.JSONKind == 0 || !json.Valid(body) {
+	var item *listItemError
+	if errors.As(err, &item) || !errors.As(err, &sem) || sem.JSONPointer != "" || sem.GoType == nil || sem.JSONKind == 0 || !json.Valid(body) {
 		return nil
 	}
 	want := goTypeWords(sem.GoType)

@@ -85,6 +85,11 @@ func TestAnswerThatCannotBeRead(t *testing.T) {
 			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: "/id" is a number where the API sends a string`,
 		},
 		{
+			"a job of the list", `[{"workflow_id": "eval-1", "type": "classify", "status": "completed"}, ["eval-2"]]`,
+			func(c *wrappers.Client) error { _, err := c.List(ctxT(t), wrappers.ListOptions{}); return err },
+			`wrappers: GET /evaluation: the answer (200 OK) cannot be read: job 2 of 2: it is an array where the API sends an object`,
+		},
+		{
 			"a file of the list", `{"data": [{"id": "file-1"}, {"id": []}]}`, func(c *wrappers.Client) error { _, err := c.Files(ctxT(t)); return err },
 			`wrappers: GET /files: the answer (200 OK) cannot be read: file 2 of 2: "/id" is an array where the API sends a string`,
 		},

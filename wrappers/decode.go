@@ -654,12 +654,22 @@ func decodeJobsOneByOne(body []byte, first error) ([]*Job, error) {
 	for i, raw := range raws {
 		j, err := decodeJob(raw)
 		if err != nil {
-			return nil, fmt.Errorf("job %d of %d: %w", i+1, len(raws), err)
+			return nil, &listItemError{index: i, n: len(raws), err: err}
 		}
 		jobs = append(jobs, j)
 	}
 	return jobs, nil
 }
+
+// listItemError is the error of one job of a list that does not decode: it names the job by its
+// position, counted from 1.
+type listItemError struct {
+	index, n int
+	err      error
+}
+
+func (e *listItemError) Error() string { return fmt.Sprintf("job %d of %d: %v", e.index+1, e.n, e.err) }
+func (e *listItemError) Unwrap() error { return e.err }
 
 // endOfInput fails if anything but white space follows the value.
 func endOfInput(dec *jsontext.Decoder) error {
