@@ -74,6 +74,12 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"the request has both Content-Length and Transfer-Encoding headers; send one of them"))
 		return
 	}
+	// The body's pace is counted from the request's arrival, so that waiting for a slot gives a
+	// trickling client no more time; a client whose bytes waited in the connection's buffers
+	// meets the pace at its first read.
+	if r.Body != nil && r.ContentLength != 0 {
+		r.Body = newPacedBody(w, r.Body)
+	}
 	// A request waits at most one body window for a slot; then it is told the server is busy.
 	ctx, cancel := context.WithTimeout(r.Context(), bodyWindow)
 	err := g.slots.Acquire(ctx, 1)
@@ -88,9 +94,6 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.slots.Release(1)
-	if r.Body != nil && r.ContentLength != 0 {
-		r.Body = newPacedBody(w, r.Body)
-	}
 	g.next.ServeHTTP(w, r)
 }
 

@@ -113,7 +113,7 @@ call their own external_base_url only with --allow-external.`,
 			return a.serve(cmd.Context(), ln, srv.Handler(), serveNotes{dataDir: dataDir, keys: keysFile})
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on (port 0 picks a free one); not loopback only with --keys")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "the address to listen on (port 0 picks a free one); an address that is not loopback needs --keys")
 	cmd.Flags().StringVar(&dataDir, "data", "", "keep jobs, files and result files in this directory (created if need be) instead of in memory")
 	cmd.Flags().StringVar(&keysFile, "keys", "", "accept only the API keys listed in this file, one per line")
 	cmd.Flags().Var(&maxStore, "max-store-bytes", "the most bytes of file contents kept, uploads and result files together (e.g. 512MiB, 2GiB)")
