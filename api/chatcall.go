@@ -321,6 +321,19 @@ func (c *chatCaller) callError(ctx context.Context, where string, err error, key
 	case errors.As(err, &typ):
 		return fmt.Errorf("%s answered JSON that is not a chat completion (%s holds a %s)", where, typ.Field, typ.Value)
 	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("%s: cannot find the host: %s (after %d attempts)", where, dnsErr.Err, c.cfg.retries+1)
+	case errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Err != nil:
+		// "dial tcp 127.0.0.1:1: connect: connection refused": the reason is the last part.
+		reason := opErr.Err.Error()
+		if i := strings.LastIndex(reason, ": "); i >= 0 {
+			reason = reason[i+2:]
+		}
+		return fmt.Errorf("%s: cannot connect: %s (after %d attempts)", where, reason, c.cfg.retries+1)
+	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
