@@ -63,6 +63,11 @@ At the end a summary goes to stderr, checked against the job's own results.`,
 			if fs.Changed("columns") && len(columns) == 0 {
 				return usagef("--columns: name at least one input column, such as --columns question,answer")
 			}
+			for i, c := range columns {
+				if strings.TrimSpace(c) == "" {
+					return usagef("--columns: item %d is empty: write --columns question,answer", i+1)
+				}
+			}
 			if a.output == outputJSON && (fs.Changed("columns") || wide) {
 				return usagef("--columns and --wide: only for the table; -o json prints every column in full")
 			}
@@ -128,7 +133,10 @@ func (f *rowFilter) parse(decisionSet, failedOnly bool) error {
 		f.given = []string{"failed", "invalid"}
 	}
 	f.want = map[string]bool{}
-	for _, g := range f.given {
+	for i, g := range f.given {
+		if strings.TrimSpace(g) == "" {
+			return usagef("--decision: item %d is empty: write --decision %s", i+1, strings.Join(decisions[:2], ","))
+		}
 		found := ""
 		for _, d := range decisions {
 			if strings.EqualFold(strings.TrimSpace(g), d) {

@@ -47,6 +47,8 @@ func TestResultsDecision(t *testing.T) {
 		want string
 	}{
 		{[]string{"--decision", "maybe"}, `evals: --decision: "maybe" is not one of pass, fail, A, B, Tie, invalid, failed`},
+		{[]string{"--decision", "pass,,"}, `evals: --decision: item 2 is empty: write --decision pass,fail`},
+		{[]string{"--columns", "question,"}, `evals: --columns: item 2 is empty: write --columns question,answer`},
 		{[]string{"--decision", "A"}, "evals: --decision: A is not an outcome of a classify job (use pass, fail, invalid, failed)"},
 		{[]string{"--failed", "--decision", "pass"}, "evals: --failed: cannot be used with --decision: it is --decision failed,invalid"},
 		{[]string{"--decision", "pass", "--decision", "fail"}, "evals: --decision: given twice: list every value in one --decision a,b,c"},
