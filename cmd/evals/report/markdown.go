@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -13,32 +14,67 @@ const MarkdownBudget = 60_000
 // markdownValueRunes cuts each value in the Markdown tables.
 const markdownValueRunes = 160
 
-// EscapeMarkdown makes untrusted text safe in a GitHub-flavoured Markdown table cell: ASCII
-// punctuation is backslash-escaped (so nothing formats, links or closes the cell), <, > and & are
-// written as entities (so no HTML passes through), and line breaks and tabs become spaces.
+// EscapeMarkdown makes untrusted text safe in a GitHub-flavoured Markdown table cell or inline in
+// a paragraph, escaping only what could act there, so that ids, dates and sentences stay
+// readable in the raw Markdown:
+//   - no HTML passes through: < and > are written as entities, and & where it could start one;
+//   - nothing formats, links or ends the cell: | \ ` * [ ] ~ and $ (GitHub's math) are
+//     backslash-escaped, and _ too unless it sits inside a word (snake_case is left alone);
+//   - no autolink forms: the : of "://" and the . of "www." are backslash-escaped;
+//   - no one is notified and nothing is cross-referenced in a pull-request comment: a zero-width
+//     joiner (U+200D) follows @ and # where a name or a number comes next;
+//   - line breaks and tabs become spaces; control characters and invalid UTF-8 become U+FFFD.
+//
+// The text must not start a line (where #, - or 1. would act): the report writes values after
+// words or cell borders only.
 func EscapeMarkdown(s string) string {
 	var b strings.Builder
-	b.Grow(len(s) + len(s)/4)
-	for _, r := range s {
+	b.Grow(len(s) + len(s)/8)
+	var prev rune = ' '
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		next, _ := utf8.DecodeRuneInString(s[i+n:])
 		switch {
 		case r == '<':
 			b.WriteString("&lt;")
 		case r == '>':
 			b.WriteString("&gt;")
-		case r == '&':
+		case r == '&' && (isWord(next) || next == '#'):
 			b.WriteString("&amp;")
 		case r == '\n' || r == '\r' || r == '\t':
 			b.WriteByte(' ')
-		case r < 0x80 && strings.ContainsRune("\\`*_{}[]()#+-.!|~:/\"'=$%^@;,?", r):
+		case r == utf8.RuneError || unicode.IsControl(r):
+			b.WriteRune('\uFFFD')
+		case strings.ContainsRune("\\`*|[]~$", r),
+			r == '_' && !(isWord(prev) && isWord(next)),
+			r == ':' && strings.HasPrefix(s[i+1:], "//"),
+			r == '.' && hasWWW(s[:i]):
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r == utf8.RuneError || r < 0x20 || r == 0x7f:
-			b.WriteRune('\uFFFD')
+		case (r == '@' && isWord(next)) || (r == '#' && unicode.IsDigit(next)):
+			b.WriteRune(r)
+			b.WriteRune(zeroWidthJoiner)
 		default:
 			b.WriteRune(r)
 		}
+		prev = r
+		i += n
 	}
 	return b.String()
+}
+
+// zeroWidthJoiner breaks a GitHub @mention or #reference without showing.
+const zeroWidthJoiner = '\u200D'
+
+func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// hasWWW reports whether s ends with a word "www" (any case), as GitHub's www. autolinks start.
+func hasWWW(s string) bool {
+	if len(s) < 3 || !strings.EqualFold(s[len(s)-3:], "www") {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:len(s)-3])
+	return len(s) == 3 || !isWord(r)
 }
 
 // md escapes a value for a cell after cutting it short.
@@ -60,7 +96,7 @@ func inputsText(r Row) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Evaluation %s\n\n", md(r.JobID))
-	fmt.Fprintf(&b, "%s job, %s. Report made %s by evals.\n\n", md(r.Type), md(r.Status), md(r.Generated))
+	fmt.Fprintf(&b, "A %s job, %s. Report made %s by evals.\n\n", md(r.Type), md(r.Status), md(r.Generated))
 	if r.Failure != "" {
 		fmt.Fprintf(&b, "**The job failed:** %s\n\n", md(r.Failure))
 	}
@@ -89,7 +125,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, l := range CompareLines(s) {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(l.Name), md(l.Base), md(l.New), md(l.Change), md(l.Test))
 		}
-		fmt.Fprintf(&b, "\n%s\n", md(CompareNote(s)))
+		// The note is the report's own text: escaped, never cut.
+		fmt.Fprintf(&b, "\n%s\n", EscapeMarkdown(CompareNote(s)))
 	}
 
 	// The rows, while they fit: the footer saying what was left out must fit too.

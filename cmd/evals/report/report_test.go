@@ -153,10 +153,18 @@ func TestMarkdownEscapesAndStaysUnderBudget(t *testing.T) {
 func TestEscapeMarkdown(t *testing.T) {
 	for in, want := range map[string]string{
 		"a|b":                          `a\|b`,
-		"<img src=x onerror=alert(1)>": `&lt;img src\=x onerror\=alert\(1\)&gt;`,
+		"<img src=x onerror=alert(1)>": `&lt;img src=x onerror=alert(1)&gt;`,
 		"line\nbreak":                  "line break",
-		"**bold** [x](javascript:1)":   `\*\*bold\*\* \[x\]\(javascript\:1\)`,
-		"a & b":                        "a &amp; b",
+		"**bold** [x](javascript:1)":   `\*\*bold\*\* \[x\](javascript:1)`,
+		"a & b, Q&A, &lt;":             "a & b, Q&amp;A, &amp;lt;",
+		// What needs nothing stays as written: ids, dates, sentences, snake_case.
+		"eval-3dd4a1a95684 2026-11-30 08:53:49 UTC": "eval-3dd4a1a95684 2026-11-30 08:53:49 UTC",
+		"Is it right? Yes (mostly); 80% = good.":    "Is it right? Yes (mostly); 80% = good.",
+		"model_output __judge _x_":                  `model_output \_\_judge \_x\_`,
+		// No mention, reference, autolink or math in a pull-request comment.
+		"@octocat see #12, a@b.co": "@\u200doctocat see #\u200d12, a@\u200db.co",
+		"https://x.io www.x.io":    `https\://x.io www\.x.io`,
+		"$x$ ~~s~~ \\":             `\$x\$ \~\~s\~\~ \\`,
 	} {
 		if got := report.EscapeMarkdown(in); got != want {
 			t.Errorf("EscapeMarkdown(%q) = %q, want %q", in, got, want)
