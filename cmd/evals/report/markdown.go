@@ -30,7 +30,7 @@ const markdownValueRunes = 160
 func EscapeMarkdown(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
-	var prev rune = ' '
+	prev := ' '
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		next, _ := utf8.DecodeRuneInString(s[i+n:])
@@ -46,7 +46,7 @@ func EscapeMarkdown(s string) string {
 		case r == utf8.RuneError || unicode.IsControl(r):
 			b.WriteRune('\uFFFD')
 		case strings.ContainsRune("\\`*|[]~$", r),
-			r == '_' && !(isWord(prev) && isWord(next)),
+			r == '_' && (!isWord(prev) || !isWord(next)),
 			r == ':' && strings.HasPrefix(s[i+1:], "//"),
 			r == '.' && hasWWW(s[:i]):
 			b.WriteByte('\\')
