@@ -49,8 +49,11 @@ func (a *app) filesUploadCmd() *cobra.Command {
 		Short: "Check a JSONL input file and upload it with purpose eval",
 		Long: `Check a JSONL input file's structure locally (see 'evals check'), then upload it
 with purpose eval and print its id, for 'evals create --input-file-id'. To check it
-against a job's templates as well, use 'evals create --input FILE' instead.`,
-		Example: `  id=$(evals files upload data.jsonl)`,
+against a job's templates as well, use 'evals create --input FILE' instead.
+
+FILE - reads standard input (up to 64 MiB, held in memory), uploaded as stdin.jsonl.`,
+		Example: `  id=$(evals files upload data.jsonl)
+  jq -c '{question, answer}' raw.jsonl | evals files upload -`,
 		Args:    exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()

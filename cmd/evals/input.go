@@ -21,11 +21,20 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 	if up != nil {
 		opts = append(opts, wrappers.WithUploadProgress(up.report))
 	}
-	f, err := c.UploadFile(ctx, path, opts...)
+	var f *wrappers.File
+	var err error
+	if path == "-" {
+		f, err = c.Upload(ctx, stdinUploadName, a.stdin, opts...)
+	} else {
+		f, err = c.UploadFile(ctx, path, opts...)
+	}
 	up.done()
 	if err != nil {
 		var inputErr *wrappers.InputError
 		var pathErr *fs.PathError
+		if errors.Is(err, wrappers.ErrUploadTooLarge) {
+			return nil, usagef("standard input holds more than %s: save it to a file and upload that", formatBytes(wrappers.DefaultUploadMaxBytes))
+		}
 		if errors.As(err, &inputErr) || errors.As(err, &pathErr) || errors.Is(err, fs.ErrNotExist) {
 			return nil, &usageError{err: &notUploadedError{err: err}}
 		}
@@ -34,6 +43,10 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 	a.msgf("Uploaded %s (%s) as %s.\n", clean(f.Filename), formatBytes(f.Bytes), clean(f.ID))
 	return f, nil
 }
+
+// stdinUploadName is the name standard input is uploaded under (and named by in problems):
+// `evals files upload -`.
+const stdinUploadName = "stdin.jsonl"
 
 // notUploadedError is a local input file refused before its upload: the message says that
 // nothing was uploaded.

@@ -224,3 +224,29 @@ func TestServeOnAnAddressInUse(t *testing.T) {
 		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 }
+
+// TestFilesUploadReadsStandardInput checks that `evals files upload -` checks and uploads
+// standard input as stdin.jsonl, and refuses bad rows before sending anything, as for a file.
+func TestFilesUploadReadsStandardInput(t *testing.T) {
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	stdin := "{\"question\": \"q\"}\n{\"question\": nul}\n"
+	c.setup = func(a *app) { a.stdin = strings.NewReader(stdin) }
+	r := c.mustRun(2, "files", "upload", "-")
+	if want := "evals: stdin.jsonl:2: invalid JSON at column 17: expected null, found \"}\"\nNothing was uploaded.\n"; r.stderr != want || r.stdout != "" {
+		t.Errorf("bad rows: stdout %q, stderr\n%s\nwant\n%s", r.stdout, r.stderr, want)
+	}
+	if n := srv.totalRequests(); n != 0 {
+		t.Errorf("%d requests for rows refused locally", n)
+	}
+	stdin = "{\"question\": \"q\"}\n{\"question\": \"r\"}\n"
+	r = c.mustRun(0, "files", "upload", "-")
+	id := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(r.stderr, "Uploaded stdin.jsonl (36 B) as "+id+".") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	got := c.mustRun(0, "files", "download", id, "--out", "-").stdout
+	if got != stdin {
+		t.Errorf("uploaded %q, want %q", got, stdin)
+	}
+}
