@@ -54,7 +54,7 @@ against a job's templates as well, use 'evals create --input FILE' instead.
 FILE - reads standard input (up to 64 MiB, held in memory), uploaded as stdin.jsonl.`,
 		Example: `  id=$(evals files upload data.jsonl)
   jq -c '{question, answer}' raw.jsonl | evals files upload -`,
-		Args:    exactArgs("FILE"),
+		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
