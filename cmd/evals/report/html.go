@@ -89,8 +89,16 @@ type compareView struct {
 	Paired, OnlyBase, OnlyNew, Regressed, Improved, Unchanged int
 	Lines                                                     []compareLine
 	Note                                                      string
-	Rows                                                      []Row
-	More                                                      bool
+	Sections                                                  []rowSection
+}
+
+// rowSection is one list of compared rows: the regressed rows, or the rows found in one run only.
+type rowSection struct {
+	Title string
+	// Total counts every row of the kind; Rows are the first of them, up to the cap.
+	Total int
+	Rows  []Row
+	Bad   bool
 }
 
 // CompareLines are the figures of both runs side by side, with the change and its test on the
@@ -188,7 +196,16 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		view.Compare = &compareView{
 			BaseID: c.BaseID, MatchedBy: matched, Paired: s.Paired, OnlyBase: s.OnlyBase, OnlyNew: s.OnlyNew,
 			Regressed: s.Regressed, Improved: s.Improved, Unchanged: s.Unchanged,
-			Lines: CompareLines(s), Note: CompareNote(s), Rows: c.Regressed, More: len(c.Regressed) < s.Regressed,
+			Lines: CompareLines(s), Note: CompareNote(s),
+		}
+		for _, sec := range []rowSection{
+			{Title: "Regressed rows", Total: s.Regressed, Rows: c.Regressed, Bad: true},
+			{Title: "Rows only in the baseline", Total: s.OnlyBase, Rows: c.OnlyBase},
+			{Title: "Rows only in this run", Total: s.OnlyNew, Rows: c.OnlyNew},
+		} {
+			if sec.Total > 0 {
+				view.Compare.Sections = append(view.Compare.Sections, sec)
+			}
 		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)

@@ -82,13 +82,25 @@ func md(s string) string {
 	return EscapeMarkdown(strings.Join(strings.Fields(Cut(s, markdownValueRunes)), " "))
 }
 
-// inputsText is a row's input fields on one line: name: value; name: value.
+// inputsText is a row's input fields, then its outputs, on one line: name: value; name: value.
 func inputsText(r Row) string {
-	parts := make([]string, 0, len(r.Inputs))
-	for _, f := range r.Inputs {
+	parts := make([]string, 0, len(r.Inputs)+len(r.Outputs))
+	for _, f := range append(r.Inputs[:len(r.Inputs):len(r.Inputs)], r.Outputs...) {
 		parts = append(parts, f.Name+": "+f.Value)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// feedbackText is both runs' feedback (or error) of a compared row, each cut short.
+func feedbackText(r Row) string {
+	var parts []string
+	if r.BaseVerdict != "" && r.BaseFeedback != "" {
+		parts = append(parts, md("baseline: "+r.BaseFeedback))
+	}
+	if s := strings.TrimSpace(r.Feedback + " " + r.Error); s != "" {
+		parts = append(parts, md("this run: "+s))
+	}
+	return strings.Join(parts, " / ")
 }
 
 // WriteMarkdown writes the report as GitHub-flavoured Markdown under [MarkdownBudget] bytes: the
@@ -153,10 +165,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		left += total - shown
 	}
+	compared := func(row Row) string {
+		return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", md(row.Key), md(row.BaseVerdict), md(row.Verdict), md(inputsText(row)), feedbackText(row))
+	}
+	const comparedHeader = "| Key | Baseline | This run | Inputs | Feedback |\n| --- | --- | --- | --- | --- |\n"
 	if c := r.Comparison; c != nil {
-		section("Regressed rows", c.Regressed, c.Summary.Regressed, func(row Row) string {
-			return fmt.Sprintf("| %s | %s | %s | %s | %s |\n", md(row.Key), md(row.BaseVerdict), md(row.Verdict), md(inputsText(row)), md(row.Feedback+" "+row.Error))
-		}, "| Key | Baseline | This run | Inputs | Feedback |\n| --- | --- | --- | --- | --- |\n")
+		section("Regressed rows", c.Regressed, c.Summary.Regressed, compared, comparedHeader)
 	}
 	var bad []Row
 	for _, row := range r.Rows {
@@ -167,9 +181,14 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	section("Failed and invalid rows", bad, r.BadRows, func(row Row) string {
 		return fmt.Sprintf("| %d | %s | %s | %s |\n", row.Line, md(row.Verdict), md(inputsText(row)), md(row.Feedback+" "+row.Error))
 	}, "| Line | Verdict | Inputs | Feedback or error |\n| --- | --- | --- | --- |\n")
+	if c := r.Comparison; c != nil {
+		// Rows found in one run only are listed apart, never dropped.
+		section("Rows only in the baseline", c.OnlyBase, c.Summary.OnlyBase, compared, comparedHeader)
+		section("Rows only in this run", c.OnlyNew, c.Summary.OnlyNew, compared, comparedHeader)
+	}
 	if left > 0 {
-		fmt.Fprintf(&b, "\n%d rows are not listed, to keep this summary under %d KB; every row is counted in the figures above. The HTML report (evals report %s --out report.html) lists more.\n",
-			left, MarkdownBudget/1000, md(r.JobID))
+		fmt.Fprintf(&b, "\n%d rows are not listed: this summary lists at most %d rows of each kind and stays under %d KB; every row is counted in the figures above. The HTML report (evals report %s --out report.html) lists more.\n",
+			left, r.MaxRows, MarkdownBudget/1000, md(r.JobID))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

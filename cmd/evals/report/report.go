@@ -62,7 +62,9 @@ type Row struct {
 	BaseVerdict string
 	// Class is "pass", "fail", "invalid" or "failed", for styling and filtering.
 	Class string
-	// Inputs are the row's input fields; Outputs the generated outputs.
+	// Inputs are the row's input fields; Outputs the outputs judged: the generated outputs, or
+	// the input columns the job evaluates (named "COLUMN (evaluated)", or for compare jobs
+	// "COLUMN (model A)" and "COLUMN (model B)"), which Inputs then leaves out.
 	Inputs, Outputs []Field
 	// Feedback and Error are the judge's explanation and the row's error.
 	Feedback, Error string
@@ -88,9 +90,13 @@ type Chart struct {
 
 // Comparison is the report's view of a [decide.Diff] against a baseline.
 type Comparison struct {
-	BaseID    string
-	Summary   decide.Summary
-	Regressed []Row
+	BaseID  string
+	Summary decide.Summary
+	// Regressed are the first rows that regressed; OnlyBase and OnlyNew the first rows found
+	// only in the baseline or only in this run (up to [Options.MaxRows] each; the summary
+	// counts them all). A row only in the baseline has its verdict in BaseVerdict and "-" in
+	// Verdict.
+	Regressed, OnlyBase, OnlyNew []Row
 }
 
 // Report is everything a report shows, with every value already cut to size.
@@ -118,6 +124,8 @@ type Report struct {
 	summary *wrappers.RowSummary
 	typ     wrappers.JobType
 	opts    Options
+	// evaluated names the input columns judged as outputs: column -> how Outputs names it.
+	evaluated map[string]string
 }
 
 // Build reads a job that has ended, and its result file through c as a stream, into a report.
@@ -146,6 +154,12 @@ func Build(ctx context.Context, c *wrappers.Client, job *wrappers.Job, baseline 
 		r.Comparison = &Comparison{BaseID: baseline.ID, Summary: res.Summary}
 		for _, d := range res.Regressed {
 			r.Comparison.Regressed = append(r.Comparison.Regressed, r.diffRow(d))
+		}
+		for _, d := range res.OnlyBase {
+			r.Comparison.OnlyBase = append(r.Comparison.OnlyBase, r.diffRow(d))
+		}
+		for _, d := range res.OnlyNew {
+			r.Comparison.OnlyNew = append(r.Comparison.OnlyNew, r.diffRow(d))
 		}
 	}
 	return r, nil
@@ -176,7 +190,39 @@ func newReport(job *wrappers.Job, opts Options) *Report {
 		r.Created = job.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
 	r.Parameters = parameters(job, r.cut, opts.maxValue())
+	r.evaluated = evaluatedColumns(job)
 	return r
+}
+
+// evaluatedColumns names the input columns a job judges as outputs (model_to_evaluate, model_a or
+// model_b given as a column).
+func evaluatedColumns(job *wrappers.Job) map[string]string {
+	req, err := job.Request()
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	add := func(t wrappers.Target, as string) {
+		col, ok := t.(wrappers.Column)
+		if !ok || col == "" {
+			return
+		}
+		if prev, ok := out[string(col)]; ok { // model A and model B judge the same column
+			out[string(col)] = strings.TrimSuffix(prev, ")") + " and " + as + ")"
+			return
+		}
+		out[string(col)] = string(col) + " (" + as + ")"
+	}
+	switch r := req.(type) {
+	case *wrappers.ClassifyRequest:
+		add(r.ModelToEvaluate, "evaluated")
+	case *wrappers.ScoreRequest:
+		add(r.ModelToEvaluate, "evaluated")
+	case *wrappers.CompareRequest:
+		add(r.ModelA, "model A")
+		add(r.ModelB, "model B")
+	}
+	return out
 }
 
 // collect streams the rows: every row is counted; at most MaxRows bad and MaxRows other rows are
@@ -217,7 +263,15 @@ func (r *Report) collect(rows iter.Seq2[*wrappers.ResultRow, error], sumOpts ...
 func (r *Report) row(row *wrappers.ResultRow, v decide.Verdict) Row {
 	n := r.opts.maxValue()
 	out := Row{Line: row.Line(), Verdict: v.String(), Class: class(r.typ, v), Bad: !v.Judged()}
-	inputs := decide.InputFields(row)
+	var inputs []decide.Field
+	for _, f := range decide.InputFields(row) {
+		if as, ok := r.evaluated[f.Name]; ok {
+			// The column judged as the output is listed with the outputs.
+			out.Outputs = append(out.Outputs, Field{Name: r.cut(as, 200), Value: r.cut(f.Text(), n)})
+			continue
+		}
+		inputs = append(inputs, f)
+	}
 	for i, f := range inputs {
 		if i == maxFields {
 			out.Inputs = append(out.Inputs, Field{Name: "…", Value: fmt.Sprintf("%d more fields not shown", len(inputs)-maxFields)})
@@ -237,8 +291,13 @@ func (r *Report) row(row *wrappers.ResultRow, v decide.Verdict) Row {
 
 func (r *Report) diffRow(d decide.Row) Row {
 	var out Row
-	if d.NewRow != nil && d.New != nil {
+	switch {
+	case d.NewRow != nil && d.New != nil:
 		out = r.row(d.NewRow, *d.New)
+	case d.BaseRow != nil && d.Base != nil:
+		// Only in the baseline: its inputs and outputs, and no verdict of this run.
+		out = r.row(d.BaseRow, *d.Base)
+		out.Verdict, out.Class, out.Feedback, out.Error = "-", "", "", ""
 	}
 	out.Key = r.cut(d.KeyText(), 200)
 	if d.Base != nil {

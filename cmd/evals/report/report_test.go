@@ -130,7 +130,7 @@ func TestMarkdownEscapesAndStaysUnderBudget(t *testing.T) {
 	if strings.ContainsAny(doc, "<>") {
 		t.Error("raw < or > in the Markdown")
 	}
-	if !strings.Contains(doc, "### Regressed rows (400)") || !strings.Contains(doc, "rows are not listed, to keep this summary under 60 KB") {
+	if !strings.Contains(doc, "### Regressed rows (400)") || !strings.Contains(doc, "rows are not listed: this summary lists at most 400 rows of each kind and stays under 60 KB") {
 		t.Errorf("sections:\n%s", doc[:min(len(doc), 3000)])
 	}
 	// Every line of a table has as many cells as its header.
