@@ -101,7 +101,7 @@ type createFlags struct {
 func (f *createFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	f.judge.register(fs)
-	fs.StringVar(&f.input, "input", "", "a local JSONL input file: checked, then uploaded with purpose eval")
+	fs.StringVar(&f.input, "input", "", "a local JSONL input file (- for standard input): checked, then uploaded with purpose eval")
 	fs.StringVar(&f.inputFileID, "input-file-id", "", "the id of an input file already uploaded")
 	fs.BoolVar(&f.wait, "wait", false, "follow the job to its end and print it as 'evals get' does")
 	fs.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up waiting after this long and exit 6; the job keeps running")

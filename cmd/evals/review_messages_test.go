@@ -250,3 +250,25 @@ func TestFilesUploadReadsStandardInput(t *testing.T) {
 		t.Errorf("uploaded %q, want %q", got, stdin)
 	}
 }
+
+// TestCreateInputFromStandardInput checks that create --input - checks standard input against
+// the job, then uploads it as stdin.jsonl.
+func TestCreateInputFromStandardInput(t *testing.T) {
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	c.setup = func(a *app) { a.stdin = strings.NewReader(keyedRows("a=good", "b=bad")) }
+	args := []string{
+		"create", "classify", "--input", "-", "--judge-model", "judge/model",
+		"--judge-template", "Judge the answer to {{question}} ({{id}}).", "--labels", "good,bad",
+		"--pass-labels", "good", "--model-column", "answer",
+	}
+	r := c.mustRun(2, args...)
+	if want := "evals: --input: stdin.jsonl:1: field \"__judge\": not used by any template or model column; "; !strings.HasPrefix(r.stderr, want) || !strings.HasSuffix(r.stderr, "\nNothing was uploaded.\n") {
+		t.Errorf("stderr\n%s\nwant it to start with\n%s", r.stderr, want)
+	}
+	c.setup = func(a *app) { a.stdin = strings.NewReader(`{"id": "a", "question": "q", "answer": "x"}` + "\n") }
+	r = c.mustRun(0, args...)
+	if !strings.HasPrefix(r.stderr, "Uploaded stdin.jsonl (") || !strings.HasPrefix(r.stdout, "eval-") {
+		t.Errorf("stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
