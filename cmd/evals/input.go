@@ -17,7 +17,11 @@ func uploadInput(ctx context.Context, a *app, c *wrappers.Client, path string, r
 	if req != nil {
 		opts = append(opts, wrappers.WithUploadRequest(req))
 	}
-	up := a.newUploadProgress(path)
+	shown := path
+	if path == "-" {
+		shown = stdinUploadName
+	}
+	up := a.newUploadProgress(shown)
 	if up != nil {
 		opts = append(opts, wrappers.WithUploadProgress(up.report))
 	}

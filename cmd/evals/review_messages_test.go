@@ -240,6 +240,12 @@ func TestFilesUploadReadsStandardInput(t *testing.T) {
 		t.Errorf("%d requests for rows refused locally", n)
 	}
 	stdin = "{\"question\": \"q\"}\n{\"question\": \"r\"}\n"
+	c.setup = func(a *app) { a.stdin = strings.NewReader(stdin); onTerminal(a) }
+	r = c.mustRun(0, "files", "upload", "-")
+	if !strings.Contains(r.stderr, "\r\x1b[KUploading stdin.jsonl  100% of 36 B") {
+		t.Errorf("progress on a terminal does not name stdin.jsonl: %q", r.stderr)
+	}
+	c.setup = func(a *app) { a.stdin = strings.NewReader(stdin) }
 	r = c.mustRun(0, "files", "upload", "-")
 	id := strings.TrimSpace(r.stdout)
 	if !strings.HasPrefix(r.stderr, "Uploaded stdin.jsonl (36 B) as "+id+".") {
