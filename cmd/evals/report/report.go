@@ -94,8 +94,8 @@ type Comparison struct {
 	Summary decide.Summary
 	// Regressed are the first rows that regressed; OnlyBase and OnlyNew the first rows found
 	// only in the baseline or only in this run (up to [Options.MaxRows] each; the summary
-	// counts them all). A row only in the baseline has its verdict in BaseVerdict and "-" in
-	// Verdict.
+	// counts them all). A row only in the baseline has "-" as its Verdict, a row only in this
+	// run "-" as its BaseVerdict.
 	Regressed, OnlyBase, OnlyNew []Row
 }
 
@@ -300,6 +300,7 @@ func (r *Report) diffRow(d decide.Row) Row {
 		out.Verdict, out.Class, out.Feedback, out.Error = "-", "", "", ""
 	}
 	out.Key = r.cut(d.KeyText(), 200)
+	out.BaseVerdict = "-" // only in this run
 	if d.Base != nil {
 		out.BaseVerdict = d.Base.String()
 	}

@@ -26,7 +26,7 @@ func TestReportListsRowsOnlyInOneRunAndTheEvaluatedColumn(t *testing.T) {
 	}
 	c := r.Comparison
 	if len(c.OnlyBase) != 1 || c.OnlyBase[0].Key != "gone1" || c.OnlyBase[0].BaseVerdict != "pass (good)" || c.OnlyBase[0].Verdict != "-" ||
-		len(c.OnlyNew) != 1 || c.OnlyNew[0].Key != "fresh1" || c.OnlyNew[0].BaseVerdict != "" || c.OnlyNew[0].Verdict != "pass (good)" {
+		len(c.OnlyNew) != 1 || c.OnlyNew[0].Key != "fresh1" || c.OnlyNew[0].BaseVerdict != "-" || c.OnlyNew[0].Verdict != "pass (good)" {
 		t.Fatalf("only base %+v, only new %+v", c.OnlyBase, c.OnlyNew)
 	}
 	// model_to_evaluate is the column "answer": it is the row's output, not one of its inputs.
@@ -63,7 +63,7 @@ func TestReportListsRowsOnlyInOneRunAndTheEvaluatedColumn(t *testing.T) {
 	for _, want := range []string{
 		"## Evaluation " + next.ID + "\n", "A classify job, completed.",
 		"### Rows only in the baseline (2)", "| gone1 | pass (good) | - | id: gone1; question: q5; \\_\\_judge: good; answer (evaluated): a5 | baseline: ",
-		"### Rows only in this run (1)", "| fresh1 |  | pass (good) |",
+		"### Rows only in this run (1)", "| fresh1 | - | pass (good) |",
 		"1 rows are not listed: this summary lists at most 1 rows of each kind and stays under 60 KB",
 	} {
 		if !strings.Contains(md.String(), want) {
