@@ -158,3 +158,14 @@ func (c *Client) notAResource(method, path string, statusCode int, contentType, 
 		Answer: strconv.Itoa(statusCode) + " " + http.StatusText(statusCode) + " with JSON that is not " + what + " (it has no " + field + ")",
 	}
 }
+
+// hasMember reports whether the JSON object body has a top-level member named name, whatever
+// its value (null included).
+func hasMember(body []byte, name string) bool {
+	found := false
+	walkObject(body, func(m jsonMember) bool {
+		found = m.name() == name
+		return !found
+	})
+	return found
+}

@@ -125,3 +125,32 @@ func TestWaitStopsAtJSONThatIsNotTheAPIs(t *testing.T) {
 		t.Errorf("%d polls, want 1", n)
 	}
 }
+
+// TestNullListsAreEmpty checks that a list the API sends as null is read as empty, not taken for
+// another service's answer: only a list that is absent is.
+func TestNullListsAreEmpty(t *testing.T) {
+	for path, body := range map[string]string{"/v1/files": `{"data": null}`, "/v1/evaluation/model-list": `{"model_list": null}`} {
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != path {
+				http.NotFound(w, r)
+				return
+			}
+			writeJSON(w, http.StatusOK, []byte(body))
+		})
+		c := newClient(t, s)
+		var n int
+		var err error
+		if path == "/v1/files" {
+			var files []*wrappers.File
+			files, err = c.Files(ctxT(t))
+			n = len(files)
+		} else {
+			var models []string
+			models, err = c.Models(ctxT(t), "")
+			n = len(models)
+		}
+		if err != nil || n != 0 {
+			t.Errorf("%s answered %s: %d items, error %v; want none and no error", path, body, n, err)
+		}
+	}
+}

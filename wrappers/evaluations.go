@@ -132,13 +132,16 @@ func (c *Client) Models(ctx context.Context, source ModelSource) ([]string, erro
 		})
 	}
 	resp, err := c.api.ListEvaluationModels(withWholeBody(ctx), &params) //nolint:bodyclose // checkResponse closes it
-	list, _, err := checkResponse[generated.EvaluationModelList](c, http.MethodGet, "/evaluation/model-list", resp, err)
+	list, raw, err := checkResponse[generated.EvaluationModelList](c, http.MethodGet, "/evaluation/model-list", resp, err)
 	if err != nil {
 		return nil, err
 	}
 	if list.ModelList == nil {
-		// Absent or null: every answer of the API holds the list, empty or not.
-		return nil, c.notAResource(http.MethodGet, "/evaluation/model-list", resp.StatusCode, resp.Header.Get("Content-Type"), "a model list", "model_list")
+		if !hasMember(raw, "model_list") {
+			// Every answer of the API holds the list, empty or not (null is read as empty).
+			return nil, c.notAResource(http.MethodGet, "/evaluation/model-list", resp.StatusCode, resp.Header.Get("Content-Type"), "a model list", "model_list")
+		}
+		return []string{}, nil
 	}
 	return list.ModelList, nil
 }

@@ -13,7 +13,7 @@ import (
 // fileList is the answer of GET /files with each file kept raw, so that every [File] carries its
 // own metadata as sent (File.Raw).
 type fileList struct {
-	// Data is nil when the answer has no "data": then it is not the API's.
+	// Data is nil when the answer's "data" is absent (then it is not the API's) or null.
 	Data *[]json.RawMessage `json:"data"`
 }
 
@@ -23,14 +23,18 @@ type fileList struct {
 func (c *Client) Files(ctx context.Context) ([]*File, error) {
 	const path = "/files"
 	resp, err := c.api.ListFiles(withWholeBody(ctx)) //nolint:bodyclose // checkResponse closes it
-	list, _, err := checkResponse[fileList](c, http.MethodGet, path, resp, err)
+	list, raw, err := checkResponse[fileList](c, http.MethodGet, path, resp, err)
 	if err != nil {
 		return nil, err
 	}
-	if list.Data == nil {
+	if list.Data == nil && !hasMember(raw, "data") {
+		// Every answer of the API holds the list, empty or not (null is read as empty).
 		return nil, c.notAResource(http.MethodGet, path, resp.StatusCode, resp.Header.Get("Content-Type"), "a file list", "data")
 	}
-	data := *list.Data
+	var data []json.RawMessage
+	if list.Data != nil {
+		data = *list.Data
+	}
 	files := make([]*File, 0, len(data))
 	for i, raw := range data {
 		var g generated.FileObject
