@@ -73,7 +73,7 @@ func (a *app) diffCmd() *cobra.Command {
 		Example: `  evals diff eval-base0001 eval-new00002 --key id
   evals diff eval-base0001 eval-new00002 --fail-on-regression --max-regressions 5
   evals diff --base-file base.jsonl --new-file new.jsonl --key id -o json | jq .summary`,
-		Args: cobra.MaximumNArgs(2),
+		Args: atMostArgs("BASE_ID", "NEW_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runDiff(cmd, &f, args)
 		},

@@ -104,7 +104,7 @@ codes when the job cannot be read (1 when it failed, 3 when there is none).`,
 		Example: `  evals gate eval-1234aedf --min-pass 80 --max-invalid 2%
   evals gate eval-1234aedf --min-mean 7.5 --max-judge-failures 1 -o json
   evals gate --file results.jsonl --min-pass 80`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              atMostArgs("ID"),
 		ValidArgsFunction: a.completeJobIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p problemList

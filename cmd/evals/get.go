@@ -83,6 +83,17 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 	}
 }
 
+// atMostArgs accepts up to one positional argument per name (the others given by flags); more
+// is a usage error naming what is expected, as exactArgs says it.
+func atMostArgs(names ...string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) <= len(names) {
+			return nil
+		}
+		return usagef("takes at most %d argument(s) (%s), got %d", len(names), strings.Join(names, " "), len(args))
+	}
+}
+
 // completeJobIDs completes a job id from the newest jobs, when a key is set.
 func (a *app) completeJobIDs(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if len(args) > 0 {

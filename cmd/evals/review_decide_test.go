@@ -34,3 +34,21 @@ func TestDiffOfJobsOfDifferentTypesIsAUsageError(t *testing.T) {
 		t.Errorf("report --baseline:\n%s", r)
 	}
 }
+
+// Too many arguments to gate or diff is said in the command's words, not the library's
+// ("accepts at most 1 arg(s), received 2").
+func TestGateAndDiffSayTooManyArgumentsInTheirWords(t *testing.T) {
+	c := newCLI(t, "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"gate", "a", "b", "--min-pass", "50"}, "evals: takes at most 1 argument(s) (ID), got 2\n"},
+		{[]string{"diff", "a", "b", "c"}, "evals: takes at most 2 argument(s) (BASE_ID NEW_ID), got 3\n"},
+	} {
+		r := c.mustRun(2, tc.args...)
+		if !strings.HasPrefix(r.stderr, tc.want) || strings.Contains(r.stderr, "arg(s)") {
+			t.Errorf("%v:\n%s", tc.args, r)
+		}
+	}
+}
