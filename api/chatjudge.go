@@ -38,6 +38,7 @@ type modelCall struct {
 	token       *string
 	maxTokens   int
 	temperature float64
+	limits      *callLimits // bounds the calls in flight to this model (nil: none)
 }
 
 func judgeCall(spec jobSpec) modelCall {
@@ -126,7 +127,7 @@ func (j *chatJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) ve
 			texts = append(texts, columnText(row, s.column))
 			continue
 		}
-		out, u, err := j.generate(ctx, s, row)
+		out, u, err := j.generate(ctx, spec, s, row)
 		usage = addUsage(usage, u)
 		if err != nil {
 			return verdict{kind: verdictGenFail, errMsg: "generation failed: " + err.Error(), outputs: outputs, usage: usage}
@@ -159,8 +160,9 @@ func (j *chatJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) ve
 }
 
 // generate asks a generating model for a row's output.
-func (j *chatJudge) generate(ctx context.Context, s slot, row inputRow) (string, *tokenUsage, error) {
+func (j *chatJudge) generate(ctx context.Context, spec jobSpec, s slot, row inputRow) (string, *tokenUsage, error) {
 	c := generationCall(s)
+	c.limits = spec.limits
 	ep, err := j.endpoint(c)
 	if err != nil {
 		return "", nil, err
@@ -183,6 +185,7 @@ func (j *chatJudge) generate(ctx context.Context, s slot, row inputRow) (string,
 // ask sends one judge prompt and returns the answer's text; the tokens go to *usage.
 func (j *chatJudge) ask(ctx context.Context, spec jobSpec, system, user string, usage **tokenUsage) (string, error) {
 	c := judgeCall(spec)
+	c.limits = spec.limits
 	ep, err := j.endpoint(c)
 	if err != nil {
 		return "", err
@@ -196,6 +199,11 @@ func (j *chatJudge) ask(ctx context.Context, spec jobSpec, system, user string, 
 }
 
 func (j *chatJudge) send(ctx context.Context, c modelCall, ep endpoint, system, user string) (chatAnswer, error) {
+	release, err := c.limits.acquire(ctx, c.param)
+	if err != nil {
+		return chatAnswer{}, err
+	}
+	defer release()
 	a, err := j.caller.call(ctx, chatRequest{ep: ep, model: c.model, system: system, user: user, maxTokens: c.maxTokens, temperature: c.temperature})
 	if l := j.logger(); l.Enabled(ctx, slog.LevelDebug) {
 		l.DebugContext(ctx, "api: chat completion", "url", ep.base+"/chat/completions", "model", c.model, "for", c.param, "ok", err == nil)

@@ -85,8 +85,9 @@
 //
 // A new job goes to a background runner, which judges at most [DefaultMaxJobsInFlight] jobs at once
 // and at most [DefaultMaxRowsInFlight] rows with the judge across them (see [WithRunnerLimits]);
-// within that, a job has its judge's num_workers rows in flight (by default 25 for serverless, 5 for
-// dedicated, 20 for external). Result rows are written in input order as they are judged, straight
+// within that, each model of a job (the judge, and a generating model_to_evaluate, model_a or
+// model_b) has its own num_workers calls in flight (by default 25 for serverless, 5 for dedicated,
+// 20 for external with a base URL), and a job as many rows as its busiest model. Result rows are written in input order as they are judged, straight
 // into the store. Reads never do a job's work: they show what the runner recorded.
 //
 // A job's phases follow the [Clock]: pending for the first phase duration after creation, then

@@ -130,7 +130,7 @@ func WithMaxStoreBytes(n int64) Option {
 }
 
 // WithRunnerLimits bounds the background runner: at most jobs jobs are judged at once (the others
-// wait, queued), and at most rows rows are with the judge at once across them (a job's own
+// wait, queued), and at most rows rows are with the judge at once across them (each model's own
 // num_workers applies within that). Values below 1 restore [DefaultMaxJobsInFlight] and
 // [DefaultMaxRowsInFlight].
 func WithRunnerLimits(jobs, rows int) Option {

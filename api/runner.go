@@ -301,12 +301,14 @@ func (r *rowsSummary) add(v verdict, fields []member) {
 	}
 }
 
-// judgeRows gives every row its verdict with up to the job's workers in flight (and within the
-// runner's cap across jobs), and writes the result rows in input order as they come.
+// judgeRows gives every row its verdict with up to the job's workers in flight (as many rows as
+// its busiest model's num_workers, each model's calls bounded by its own; and within the runner's
+// cap across jobs), and writes the result rows in input order as they come.
 func (s *Server) judgeRows(ctx context.Context, rec jobRecord, spec jobSpec, w io.Writer, t *tally, prog *progress) (rowsSummary, error) {
 	var sum rowsSummary
 	r := s.runner
-	workers := min(workersFor(spec), r.maxRows)
+	spec.limits = newCallLimits(spec)
+	workers := min(spec.limits.rows, r.maxRows)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -384,32 +386,4 @@ func (s *Server) judgeOne(ctx context.Context, spec jobSpec, row inputRow) (v ve
 		}
 	}()
 	return s.cfg.judge.judgeRow(ctx, spec, row)
-}
-
-// workersFor is how many rows of a job are judged at once: the judge's num_workers, or the
-// service's default for its model source (25 serverless; 5, also the least, dedicated; 20 external
-// with a base URL, 2 without).
-func workersFor(spec jobSpec) int64 {
-	j := spec.judge
-	n := 0
-	if j.NumWorkers != nil {
-		n = *j.NumWorkers
-	}
-	switch j.ModelSource {
-	case generated.ModelSourceDedicated:
-		return int64(max(n, 5))
-	case generated.ModelSourceExternal:
-		if n > 0 {
-			return int64(n)
-		}
-		if j.ExternalBaseURL != nil && *j.ExternalBaseURL != "" {
-			return 20
-		}
-		return 2
-	default:
-		if n > 0 {
-			return int64(n)
-		}
-		return 25
-	}
 }
