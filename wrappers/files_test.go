@@ -175,14 +175,17 @@ func TestResultRowsSlowReaderIsNotCutOff(t *testing.T) {
 		fmt.Fprintf(&body, "{\"i\": %d, \"feedback\": %q}\n", i, strings.Repeat("x", 1<<20))
 	}
 	s := newServer(t, serveContent(body.String()))
-	c := newClient(t, s, wrappers.WithTimeout(100*time.Millisecond))
+	// The bound must leave room for reading a 1 MiB row under the race detector on a busy
+	// machine (100 ms did not, once); the caller's work between rows is longer than it.
+	const bound = 400 * time.Millisecond
+	c := newClient(t, s, wrappers.WithTimeout(bound))
 	n := 0
 	for _, err := range c.ResultRows(ctxT(t), "file-out-1") {
 		if err != nil {
 			t.Fatalf("row %d: %v", n+1, err)
 		}
 		n++
-		time.Sleep(150 * time.Millisecond) // the caller's own work, longer than the timeout
+		time.Sleep(bound + bound/4) // the caller's own work, longer than the timeout
 	}
 	if n != 4 {
 		t.Errorf("%d rows, want 4", n)
