@@ -52,3 +52,23 @@ func TestGateAndDiffSayTooManyArgumentsInTheirWords(t *testing.T) {
 		}
 	}
 }
+
+// A compare job's outputs are input columns: the report shows which is model A's and which
+// model B's, once, with the outputs rather than among the inputs.
+func TestReportOfACompareJobShowsTheJudgedColumns(t *testing.T) {
+	srv := startTickingAPI(t)
+	c := newCLI(t, srv.URL)
+	file := uploadRows(t, c, `{"id": "c1", "q": "Q?", "a": "out A", "b": "out B", "__judge": "B"}`+"\n"+
+		`{"id": "c2", "q": "Q2?", "a": "A2", "b": "B2", "__judge": "invalid"}`+"\n")
+	id := createdID(t, c.mustRun(0, "create", "compare", "--judge-model", "judge/model",
+		"--judge-template", "Which answers {{q}} ({{id}}) better?", "--model-a-column", "a", "--model-b-column", "b",
+		"--input-file-id", file, "--wait"))
+	r := c.mustRun(0, "report", id, "--format", "markdown", "--out", "-")
+	if !strings.Contains(r.stdout, "| 2 | invalid | id: c2; q: Q2?; \\_\\_judge: invalid; a (model A): A2; b (model B): B2 |") {
+		t.Errorf("%s", r.stdout)
+	}
+	r = c.mustRun(0, "report", id, "--format", "html", "--out", "-")
+	if strings.Count(r.stdout, "<dt>a (model A)</dt><dd>out A</dd>") != 1 || strings.Contains(r.stdout, "<dt>a</dt>") {
+		t.Errorf("%s", r.stdout)
+	}
+}
