@@ -84,6 +84,7 @@ func newChatCaller(cfg chatJudgeConfig) *chatCaller {
 	}
 	attempt := *base
 	attempt.Timeout = cfg.callTimeout
+	attempt.CheckRedirect = noRedirects
 	rc := &retryablehttp.Client{
 		HTTPClient:   &attempt,
 		RetryWaitMin: cfg.waitMin,
@@ -95,6 +96,12 @@ func newChatCaller(cfg chatJudgeConfig) *chatCaller {
 	}
 	return &chatCaller{cfg: cfg, doer: retryDoer{rc: rc, maxBody: cfg.maxAnswerBytes}, clients: map[string]*chat.Client{}}
 }
+
+// noRedirects stops the HTTP client at a redirect, which the call then reports as an error. Go
+// would follow a redirect to the same host name on another port or scheme with the Authorization
+// header (a key sent to another server, or over plain http), and a chat completion has no reason
+// to be redirected.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // judgeTransport is http.DefaultTransport's settings with room for the connections a job's
 // workers keep open to one endpoint (the default keeps 2 idle per host, so that 25 workers would
@@ -268,6 +275,9 @@ func (c *chatCaller) call(ctx context.Context, r chatRequest) (chatAnswer, error
 		return chatAnswer{}, c.callError(ctx, where, err, r.ep.key)
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return chatAnswer{}, fmt.Errorf("%s answered %s: redirects are not followed (the key goes only to the URL given); give the URL it points at", where, resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return chatAnswer{}, fmt.Errorf("%s answered %s%s", where, resp.Status, errorDetail(b, r.ep.key))

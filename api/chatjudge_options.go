@@ -87,7 +87,8 @@ func WithJudgeAllowExternal(on bool) ChatJudgeOption {
 }
 
 // WithJudgeHTTPClient sends the judge's calls through client's transport (http.DefaultTransport
-// by default). The client's own Timeout is replaced by the call timeout.
+// by default). The client's own Timeout is replaced by the call timeout, and its CheckRedirect by
+// one that follows no redirect (a redirected call fails: the key goes only to the URL given).
 func WithJudgeHTTPClient(client *http.Client) ChatJudgeOption {
 	return func(c *chatJudgeConfig) {
 		if client != nil {
