@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 
 	"github.com/evalkit/together-evals/generated"
@@ -176,8 +177,9 @@ func checkExternal(param string, source generated.ModelSource, baseURL *string) 
 	return nil
 }
 
-// shownParameters is the job's parameters as sent, except that external API tokens are redacted:
-// a job listing must not hand out secrets.
+// shownParameters is the job's parameters as sent, except that external API tokens are redacted
+// (and so is a token's text wherever else the parameters hold it, and the user information of an
+// external_base_url, which would be a credential): a job listing must not hand out secrets.
 func shownParameters(body *generated.EvaluationCreateRequest) (json.RawMessage, error) {
 	raw, err := body.MarshalJSON()
 	if err != nil {
@@ -192,7 +194,8 @@ func shownParameters(body *generated.EvaluationCreateRequest) (json.RawMessage, 
 	if len(envelope.Parameters) == 0 {
 		return nil, errors.New("missing")
 	}
-	if !bytes.Contains(envelope.Parameters, []byte("external_api_token")) {
+	if !bytes.Contains(envelope.Parameters, []byte("external_api_token")) &&
+		(!bytes.Contains(envelope.Parameters, []byte("external_base_url")) || !bytes.Contains(envelope.Parameters, []byte("@"))) {
 		return envelope.Parameters, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(envelope.Parameters))
@@ -206,20 +209,75 @@ func shownParameters(body *generated.EvaluationCreateRequest) (json.RawMessage, 
 }
 
 func redact(v any) {
+	var tokens []string
+	collectTokens(v, &tokens)
+	scrubParams(v, tokens)
+}
+
+// collectTokens appends the external_api_token strings of v.
+func collectTokens(v any, tokens *[]string) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
-			if k == "external_api_token" {
-				if _, isString := e.(string); isString {
-					t[k] = "REDACTED"
+			if s, isString := e.(string); isString && k == "external_api_token" {
+				if len(s) >= 4 { // shorter text would mask what is not a secret
+					*tokens = append(*tokens, s)
 				}
 				continue
 			}
-			redact(e)
+			collectTokens(e, tokens)
 		}
 	case []any:
 		for _, e := range t {
-			redact(e)
+			collectTokens(e, tokens)
 		}
 	}
+}
+
+// scrubParams masks the tokens and the user information of external base URLs in v.
+func scrubParams(v any, tokens []string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			s, isString := e.(string)
+			switch {
+			case isString && k == "external_api_token":
+				t[k] = "REDACTED"
+			case isString:
+				if k == "external_base_url" {
+					s = withoutUserinfo(s)
+				}
+				for _, tok := range tokens {
+					s = strings.ReplaceAll(s, tok, "REDACTED")
+				}
+				t[k] = s
+			default:
+				scrubParams(e, tokens)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if s, isString := e.(string); isString {
+				for _, tok := range tokens {
+					s = strings.ReplaceAll(s, tok, "REDACTED")
+				}
+				t[i] = s
+				continue
+			}
+			scrubParams(e, tokens)
+		}
+	}
+}
+
+// withoutUserinfo is a URL with its user name and password (if any) shown as REDACTED.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil && strings.Contains(raw, "@"):
+		return "REDACTED" // not a URL, and what is before the @ may be a credential
+	case err != nil || u.User == nil:
+		return raw
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
 }
