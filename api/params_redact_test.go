@@ -18,14 +18,26 @@ func TestShownParametersHideTokensEverywhere(t *testing.T) {
 		judge         map[string]any
 		secret, shown string
 	}{
-		{"token in the URL", map[string]any{"external_api_token": "tok-in-url-1", "external_base_url": "https://u:tok-in-url-1@h.example/v1?k=tok-in-url-1"},
-			"tok-in-url-1", `"external_base_url":"https://REDACTED@h.example/v1?k=REDACTED"`},
-		{"userinfo without a token", map[string]any{"external_base_url": "https://me:pw-in-url-2@h.example/v1"},
-			"pw-in-url-2", `"external_base_url":"https://REDACTED@h.example/v1"`},
-		{"a URL that does not parse", map[string]any{"external_api_token": "x", "external_base_url": "https://me:pw-in-url-3@h.example:port/v1"},
-			"pw-in-url-3", `"external_base_url":"REDACTED"`},
-		{"token in the template", map[string]any{"external_api_token": "tok-in-tpl-4", "external_base_url": "https://h.example", "system_template": "Judge {{prompt}} (tok-in-tpl-4)"},
-			"tok-in-tpl-4", `"system_template":"Judge {{prompt}} (REDACTED)"`},
+		{
+			name:   "token in the URL",
+			judge:  map[string]any{"external_api_token": "tok-in-url-1", "external_base_url": "https://u:tok-in-url-1@h.example/v1?k=tok-in-url-1"},
+			secret: "tok-in-url-1", shown: `"external_base_url":"https://REDACTED@h.example/v1?k=REDACTED"`,
+		},
+		{
+			name:   "userinfo without a token",
+			judge:  map[string]any{"external_base_url": "https://me:pw-in-url-2@h.example/v1"},
+			secret: "pw-in-url-2", shown: `"external_base_url":"https://REDACTED@h.example/v1"`,
+		},
+		{
+			name:   "a URL that does not parse",
+			judge:  map[string]any{"external_api_token": "x", "external_base_url": "https://me:pw-in-url-3@h.example:port/v1"},
+			secret: "pw-in-url-3", shown: `"external_base_url":"REDACTED"`,
+		},
+		{
+			name:   "token in the template",
+			judge:  map[string]any{"external_api_token": "tok-in-tpl-4", "external_base_url": "https://h.example", "system_template": "Judge {{prompt}} (tok-in-tpl-4)"},
+			secret: "tok-in-tpl-4", shown: `"system_template":"Judge {{prompt}} (REDACTED)"`,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := classifyReq(f.ID, []string{"yes", "no"}, []string{"yes"})
