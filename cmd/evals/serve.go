@@ -238,14 +238,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler, notes 
 
 // clientAddr is the address a client on this machine reaches a listener at: a listener on every
 // interface (0.0.0.0, ::) is reached at loopback, which clients send a key to over plain http.
+// That is 127.0.0.1 for both: Go's "tcp" listener on an unspecified address is dual-stack and
+// reports itself as [::] even for --addr 0.0.0.0, and ::1 is missing where IPv6 is turned off.
 func clientAddr(addr net.Addr) string {
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok || !tcp.IP.IsUnspecified() {
 		return addr.String()
 	}
-	loop := "127.0.0.1"
-	if tcp.IP.To4() == nil {
-		loop = "::1"
-	}
-	return net.JoinHostPort(loop, strconv.Itoa(tcp.Port))
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,5 +60,32 @@ func TestMaxStoreBytesFlag(t *testing.T) {
 	b := byteSize(1 << 30)
 	if b.String() != "1GiB" {
 		t.Errorf("default shown as %s", b.String())
+	}
+}
+
+// TestServePrintsALoopbackURLThatAnswers: a server on every interface (--addr 0.0.0.0:PORT or
+// [::]:PORT, which Go's listener reports as [::]) prints http://127.0.0.1:PORT, and a client on this
+// machine reaches it there.
+func TestServePrintsALoopbackURLThatAnswers(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "[::]:0"} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Logf("%s: %v (skipped)", addr, err)
+			continue
+		}
+		got := clientAddr(ln.Addr())
+		if !strings.HasPrefix(got, "127.0.0.1:") {
+			t.Errorf("--addr %s (listening on %s): clients are told %s, want 127.0.0.1:PORT", addr, ln.Addr(), got)
+		}
+		c, err := net.Dial("tcp", got)
+		if err != nil {
+			t.Errorf("--addr %s: dial %s: %v", addr, got, err)
+		} else {
+			_ = c.Close()
+		}
+		_ = ln.Close()
+	}
+	if got := clientAddr(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}); got != "127.0.0.1:8080" {
+		t.Errorf("a loopback listener: clients are told %s", got)
 	}
 }
