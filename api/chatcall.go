@@ -295,7 +295,9 @@ func (c *chatCaller) call(ctx context.Context, r chatRequest) (chatAnswer, error
 	}
 	var a chatAnswer
 	if m := parsed.JSON200.Choices[0].Message; m != nil && m.Content != nil {
-		a.text = *m.Content
+		// A model (or a proxy in front of it) that repeats the key in its answer must not put it
+		// in a result row's feedback, judge_answer or generated output.
+		a.text = scrub(*m.Content, r.ep.key)
 	}
 	if u := parsed.JSON200.Usage; u != nil {
 		a.usage = &tokenUsage{}
