@@ -48,7 +48,7 @@ type chatJudgeConfig struct {
 // model is asked for its verdict, all through the OpenAI-compatible chat-completions operation
 // (POST /chat/completions, operation createChatCompletion of openapi.yaml, generated into
 // generated/chat). Models whose model_source is serverless or dedicated are called at baseURL
-// ("https://api.together.xyz/v1", "http://127.0.0.1:11434/v1"; a base URL with no path gets
+// ("https://api.together.ai/v1", "http://127.0.0.1:11434/v1"; a base URL with no path gets
 // "/v1", as the provider's examples of external_base_url have none) with the key of
 // [WithJudgeAPIKey]. A job whose judge or model is external is refused (user_error) unless
 // [WithJudgeAllowExternal] is given.

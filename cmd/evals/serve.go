@@ -69,7 +69,7 @@ call their own external_base_url only with --allow-external.`,
   evals serve --data ~/.local/share/evals --keys team-keys.txt
   evals serve --addr 127.0.0.1:0 --running 10s
   evals serve --judge-base-url http://127.0.0.1:11434/v1
-  evals serve --judge-base-url https://api.together.xyz/v1 --judge-key-env TOGETHER_JUDGE_KEY`,
+  evals serve --judge-base-url https://api.together.ai/v1 --judge-key-env TOGETHER_JUDGE_KEY`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for name, d := range map[string]time.Duration{"pending": pending, "queued": queued, "running": running} {
