@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/evalkit/together-evals/api"
 	"github.com/evalkit/together-evals/generated"
 )
 
@@ -35,5 +36,26 @@ func TestChatJudgeDoesNotFollowRedirects(t *testing.T) {
 	_, _, b := e.request(http.MethodGet, "/evaluation/"+id, nil, "")
 	if strings.Contains(string(b), judgeKey) {
 		t.Errorf("the job holds the key: %s", b)
+	}
+}
+
+// TestChatJudgeServerlessIgnoresTheJobsBaseURL: a serverless judge is called at the server's
+// endpoint with the server's key, even when the job names an external_base_url: a client cannot
+// have the server's key sent to a URL of its choosing.
+func TestChatJudgeServerlessIgnoresTheJobsBaseURL(t *testing.T) {
+	server := newFakeChat(t, func(chatCall) reply { return reply{content: verdictJSON("label", "yes")} })
+	elsewhere := newFakeChat(t, func(chatCall) reply { return reply{content: verdictJSON("label", "yes")} })
+	e := chatEnv(t, server, api.WithJudgeAllowExternal(true))
+	req := classifyReq(e.upload(`{"prompt": "p", "response": "r"}`+"\n").ID, []string{"yes", "no"}, []string{"yes"})
+	params(req)["judge"].(map[string]any)["external_base_url"] = elsewhere.url()
+	j := e.finished(e.create(req))
+	if j.Status != generated.EvaluationStatusCompleted {
+		t.Fatalf("status %s: %+v", j.Status, j.Results)
+	}
+	if n := len(elsewhere.received()); n != 0 {
+		t.Errorf("%d calls went to the job's external_base_url (Authorization %q)", n, elsewhere.received()[0].Auth)
+	}
+	if calls := server.received(); len(calls) != 1 || calls[0].Auth != "Bearer "+judgeKey {
+		t.Errorf("calls to the server's endpoint: %+v", calls)
 	}
 }
