@@ -237,6 +237,11 @@ that fails or is interrupted leaves nothing behind.`,
 			if err := refuseSpecialFile("--out", dest); err != nil {
 				return err
 			}
+			if dir := filepath.Dir(dest); dir != "." {
+				if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+					return usagef("--out %s: the directory %s does not exist (create it first)", dest, dir)
+				}
+			}
 			if !force {
 				if _, err := os.Lstat(dest); err == nil {
 					return usagef("%s already exists: pass --force to overwrite it, or --out to save elsewhere", dest)

@@ -207,6 +207,10 @@ func TestFilesDownload(t *testing.T) {
 	if r.stderr != "evals: --out: name a file or a directory, or - for standard output\nRun 'evals files download --help' for usage.\n" {
 		t.Errorf("--out empty:\n%s", r)
 	}
+	r = c.mustRun(2, "files", "download", id, "--out", filepath.Join("nodir", "x.jsonl"))
+	if want := "evals: --out " + filepath.Join("nodir", "x.jsonl") + ": the directory nodir does not exist (create it first)\nRun 'evals files download --help' for usage.\n"; r.stderr != want {
+		t.Errorf("--out in a missing directory: stderr %q, want %q", r.stderr, want)
+	}
 	r = c.mustRun(3, "files", "download", "file-nope")
 	if want := "evals: files download file-nope: File \"file-nope\" not found [404 Not Found, GET /files/file-nope]\n"; r.stderr != want {
 		t.Errorf("an unknown file: stderr %q, want %q", r.stderr, want)

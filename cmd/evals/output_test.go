@@ -122,8 +122,8 @@ func TestBars(t *testing.T) {
 	}
 }
 
-// TestReadmeSampleIsCurrent checks that the `evals get` sample of the README (README-cli.md here,
-// or the repository's README.md once merged there) is the golden output of the test suite.
+// TestReadmeSampleIsCurrent checks that the `evals get` sample of the repository's README.md is the
+// golden output of the test suite.
 func TestReadmeSampleIsCurrent(t *testing.T) {
 	const marker = "$ evals get eval-000000000001\n"
 	want, err := os.ReadFile(filepath.Join("testdata", "golden", "get_api_classify.txt"))
@@ -131,7 +131,7 @@ func TestReadmeSampleIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := false
-	for _, path := range []string{"README-cli.md", filepath.Join("..", "..", "README.md")} {
+	for _, path := range []string{filepath.Join("..", "..", "README.md")} {
 		b, err := os.ReadFile(path)
 		if err != nil || !bytes.Contains(b, []byte(marker)) {
 			continue
