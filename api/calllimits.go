@@ -33,16 +33,27 @@ func newCallLimits(spec jobSpec) *callLimits {
 	return l
 }
 
-// acquire waits until the model of param may take one more call, and returns its release.
-func (l *callLimits) acquire(ctx context.Context, param string) (release func(), err error) {
-	if l == nil || l.byParam[param] == nil {
-		return func() {}, nil
+// acquire waits until the model of param may take one more call, and returns what to give back
+// to [release] when the call is done (nil when nothing bounds the model).
+func (l *callLimits) acquire(ctx context.Context, param string) (*semaphore.Weighted, error) {
+	if l == nil {
+		return nil, nil
 	}
 	sem := l.byParam[param]
+	if sem == nil {
+		return nil, nil
+	}
 	if err := sem.Acquire(ctx, 1); err != nil {
 		return nil, err
 	}
-	return func() { sem.Release(1) }, nil
+	return sem, nil
+}
+
+// release gives back a call taken with [callLimits.acquire].
+func release(sem *semaphore.Weighted) {
+	if sem != nil {
+		sem.Release(1)
+	}
 }
 
 // modelWorkers is how many calls one model of a job has in flight: its num_workers, or the

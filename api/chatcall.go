@@ -201,7 +201,7 @@ type retryDoer struct {
 }
 
 func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
-	rr, err := retryablehttp.FromRequest(req)
+	rr, err := retryRequest(req)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +211,23 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = &limitedBody{r: io.LimitReader(resp.Body, d.maxBody+1), c: resp.Body, left: d.maxBody}
 	return resp, nil
+}
+
+// retryRequest wraps req for retryablehttp. A body that can be had again (GetBody, as
+// http.NewRequest sets it for the generated client's JSON) is taken from there for each attempt
+// rather than read into a copy first.
+func retryRequest(req *http.Request) (*retryablehttp.Request, error) {
+	getBody := req.GetBody
+	if getBody == nil || req.Body == nil || req.Body == http.NoBody {
+		return retryablehttp.FromRequest(req)
+	}
+	rr := &retryablehttp.Request{Request: req}
+	n := req.ContentLength
+	if err := rr.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return getBody() })); err != nil {
+		return nil, err
+	}
+	rr.ContentLength = n // SetBody cannot tell the length of what GetBody returns
+	return rr, nil
 }
 
 // errAnswerTooLarge is an answer body past the judge's bound.

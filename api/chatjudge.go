@@ -120,7 +120,13 @@ func (j *chatJudge) jobProblem(spec jobSpec) string {
 // twice with A and B swapped for compare (once with disable_position_bias_correction).
 func (j *chatJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) verdict {
 	var usage *tokenUsage
-	outputs := map[string]string{}
+	var outputs map[string]string // the generated outputs, by slot; made only when a slot has a model
+	for _, s := range spec.slots {
+		if s.model != nil {
+			outputs = map[string]string{}
+			break
+		}
+	}
 	var texts []string // the outputs judged, in slot order
 	for _, s := range spec.slots {
 		if s.model == nil {
@@ -142,7 +148,7 @@ func (j *chatJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) ve
 	if err != nil {
 		return verdict{kind: verdictJudgeFail, errMsg: "judge failed: parameters.judge.system_template: " + err.Error(), outputs: outputs, usage: usage}
 	}
-	system = strings.TrimRight(system, "\n") + "\n\n" + instruction(spec)
+	system = strings.TrimRight(system, "\n") + "\n\n" + judgeInstruction(spec)
 
 	var v verdict
 	if spec.typ == generated.EvaluationTypeCompare {
@@ -199,11 +205,11 @@ func (j *chatJudge) ask(ctx context.Context, spec jobSpec, system, user string, 
 }
 
 func (j *chatJudge) send(ctx context.Context, c modelCall, ep endpoint, system, user string) (chatAnswer, error) {
-	release, err := c.limits.acquire(ctx, c.param)
+	sem, err := c.limits.acquire(ctx, c.param)
 	if err != nil {
 		return chatAnswer{}, err
 	}
-	defer release()
+	defer release(sem)
 	a, err := j.caller.call(ctx, chatRequest{ep: ep, model: c.model, system: system, user: user, maxTokens: c.maxTokens, temperature: c.temperature})
 	if l := j.logger(); l.Enabled(ctx, slog.LevelDebug) {
 		l.DebugContext(ctx, "api: chat completion", "url", ep.base+"/chat/completions", "model", c.model, "for", c.param, "ok", err == nil)
@@ -272,6 +278,15 @@ func joinFeedback(first, second string) string {
 		return first
 	}
 	return first + "\n\n(A and B swapped) " + second
+}
+
+// judgeInstruction is the job's answer instruction: the one the runner made for this run, or
+// (for a spec that did not come through the runner) a new one.
+func judgeInstruction(spec jobSpec) string {
+	if spec.instr != "" {
+		return spec.instr
+	}
+	return instruction(spec)
 }
 
 // renderFor fills a template from a row (jobProblem and rowProblem have checked both).

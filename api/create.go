@@ -25,6 +25,7 @@ type jobSpec struct {
 	onePass    bool     // compare: disable_position_bias_correction (judge A then B only)
 	inputID    string
 	limits     *callLimits // the job's model calls in flight, per model; set for each run
+	instr      string      // the judge's answer instruction (see [instruction]); set for each run
 }
 
 // slot is one thing evaluated: a column of the input, or a model that generates the outputs.

@@ -185,7 +185,7 @@ func forcedVerdict(spec jobSpec, v any) verdict {
 // feedback, is_invalid_judge_output, the verdict, the final decision, and the outputs of
 // generating models.
 func resultFields(spec jobSpec, row inputRow, v verdict) []member {
-	var out []member
+	out := make([]member, 0, 8)
 	add := func(k string, val any) { out = append(out, member{key: k, value: jsonValue(val)}) }
 
 	failed := -1 // the slot whose generation failed

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/evalkit/together-evals/generated"
 )
 
 // member is one field of a JSON object, its value kept exactly as written.
@@ -257,29 +260,31 @@ func (r inputRow) canon() []byte {
 // encodeRow writes a result row: the input's fields as written (except those the result sets),
 // then the result's own fields in order.
 func encodeRow(in []member, out []member) ([]byte, error) {
-	set := make(map[string]bool, len(out))
-	for _, m := range out {
-		set[m.key] = true
+	size := 2 + 1 // braces and the newline the caller appends
+	for _, m := range in {
+		size += len(m.key) + len(m.value) + 6
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
+	for _, m := range out {
+		size += len(m.key) + len(m.value) + 6
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '{')
 	first := true
 	write := func(m member) error {
-		key, err := json.Marshal(m.key)
-		if err != nil {
-			return err
-		}
 		if !first {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
 		first = false
-		b.Write(key)
-		b.WriteString(": ")
-		b.Write(m.value)
+		var err error
+		if b, err = appendJSONString(b, m.key); err != nil {
+			return err
+		}
+		b = append(b, ": "...)
+		b = append(b, m.value...)
 		return nil
 	}
 	for _, m := range in {
-		if set[m.key] {
+		if hasKey(out, m.key) {
 			continue
 		}
 		if err := write(m); err != nil {
@@ -291,12 +296,75 @@ func encodeRow(in []member, out []member) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	b = append(b, '}')
+	return b, nil
+}
+
+// hasKey reports whether one of ms has the key (a result row adds a handful of fields, so a scan
+// is cheaper than a set).
+func hasKey(ms []member, key string) bool {
+	for _, m := range ms {
+		if m.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// appendJSONString appends s encoded as encoding/json encodes a string; a string of printable
+// ASCII that needs no escape (the common key or label) is copied as it is, without reflection.
+func appendJSONString(b []byte, s string) ([]byte, error) {
+	if plainJSONString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"'), nil
+	}
+	q, err := json.Marshal(s)
+	if err != nil {
+		return b, err
+	}
+	return append(b, q...), nil
+}
+
+// plainJSONString reports whether encoding/json writes s between quotes unchanged: printable
+// ASCII without '"', '\\' or the characters it escapes for HTML ('<', '>', '&').
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // jsonValue encodes v for a result row.
 func jsonValue(v any) json.RawMessage {
+	switch x := v.(type) {
+	case string:
+		if plainJSONString(x) {
+			b := make([]byte, 0, len(x)+2)
+			b = append(b, '"')
+			b = append(b, x...)
+			return append(b, '"')
+		}
+	case nil:
+		return json.RawMessage("null")
+	case generated.TokenUsage:
+		b := make([]byte, 0, 80)
+		b = append(b, `{"completion_tokens":`...)
+		b = strconv.AppendInt(b, int64(x.CompletionTokens), 10)
+		b = append(b, `,"prompt_tokens":`...)
+		b = strconv.AppendInt(b, int64(x.PromptTokens), 10)
+		b = append(b, `,"total_tokens":`...)
+		b = strconv.AppendInt(b, int64(x.TotalTokens), 10)
+		return append(b, '}')
+	case bool:
+		if x {
+			return json.RawMessage("true")
+		}
+		return json.RawMessage("false")
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only strings, numbers, booleans and nil are encoded here; none can fail.

@@ -308,6 +308,7 @@ func (s *Server) judgeRows(ctx context.Context, rec jobRecord, spec jobSpec, w i
 	var sum rowsSummary
 	r := s.runner
 	spec.limits = newCallLimits(spec)
+	spec.instr = instruction(spec)
 	workers := min(spec.limits.rows, r.maxRows)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
