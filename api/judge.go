@@ -220,10 +220,18 @@ func resultFields(spec jobSpec, row inputRow, v verdict) []member {
 		add("feedback", "")
 	case verdictInvalid:
 		add("success", true)
-		add("feedback", orDefault(v.feedback, fmt.Sprintf("Stand-in judge answered %q, which is not an allowed verdict.", v.answer)))
+		feedback := v.feedback
+		if feedback == "" {
+			feedback = fmt.Sprintf("Stand-in judge answered %q, which is not an allowed verdict.", v.answer)
+		}
+		add("feedback", feedback)
 	default:
 		add("success", true)
-		add("feedback", orDefault(v.feedback, validFeedback(spec, v)))
+		feedback := v.feedback
+		if feedback == "" { // the stand-in's sentence is made only when it is used
+			feedback = validFeedback(spec, v)
+		}
+		add("feedback", feedback)
 	}
 	add("is_invalid_judge_output", v.kind == verdictInvalid || v.partial)
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -311,27 +312,37 @@ func hasKey(ms []member, key string) bool {
 	return false
 }
 
-// appendJSONString appends s encoded as encoding/json encodes a string; a string of printable
-// ASCII that needs no escape (the common key or label) is copied as it is, without reflection.
+// appendJSONString appends s encoded as encoding/json encodes a string. A string of printable
+// ASCII without the characters it escapes for HTML (the common key, label or feedback) is written
+// here, '"' and '\\' escaped, without reflection; any other goes to encoding/json.
 func appendJSONString(b []byte, s string) ([]byte, error) {
-	if plainJSONString(s) {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"'), nil
+	if !plainJSONString(s) {
+		q, err := json.Marshal(s)
+		if err != nil {
+			return b, err
+		}
+		return append(b, q...), nil
 	}
-	q, err := json.Marshal(s)
-	if err != nil {
-		return b, err
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		j := strings.IndexAny(s[i:], `"\`)
+		if j < 0 {
+			b = append(b, s[i:]...)
+			break
+		}
+		b = append(b, s[i:i+j]...)
+		b = append(b, '\\', s[i+j])
+		i += j + 1
 	}
-	return append(b, q...), nil
+	return append(b, '"'), nil
 }
 
-// plainJSONString reports whether encoding/json writes s between quotes unchanged: printable
-// ASCII without '"', '\\' or the characters it escapes for HTML ('<', '>', '&').
+// plainJSONString reports whether appendJSONString writes s itself: printable ASCII without the
+// characters encoding/json escapes for HTML ('<', '>', '&').
 func plainJSONString(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+		case c < 0x20 || c >= 0x7f, c == '<', c == '>', c == '&':
 			return false
 		}
 	}
@@ -343,10 +354,8 @@ func jsonValue(v any) json.RawMessage {
 	switch x := v.(type) {
 	case string:
 		if plainJSONString(x) {
-			b := make([]byte, 0, len(x)+2)
-			b = append(b, '"')
-			b = append(b, x...)
-			return append(b, '"')
+			b, _ := appendJSONString(make([]byte, 0, len(x)+2), x)
+			return b
 		}
 	case nil:
 		return json.RawMessage("null")
