@@ -26,8 +26,8 @@ func TestOutputFilesNamedAsGiven(t *testing.T) {
 	if want := "evals: --out: " + missing + ": no such file or directory\n"; r.stderr != want {
 		t.Errorf("report into a missing directory: stderr\n%s\nwant\n%s", r.stderr, want)
 	}
-	r = c.mustRun(1, "files", "download", fileID, "--out", filepath.Join(dir, "nope", "rows.jsonl"))
-	if want := "evals: files download " + cut(fileID, maxArgRunes) + ": " + filepath.Join(dir, "nope", "rows.jsonl") + ": no such file or directory\n"; r.stderr != want {
+	r = c.mustRun(2, "files", "download", fileID, "--out", filepath.Join(dir, "nope", "rows.jsonl"))
+	if want := "evals: --out " + filepath.Join(dir, "nope", "rows.jsonl") + ": the directory " + filepath.Join(dir, "nope") + " does not exist (create it first)\nRun 'evals files download --help' for usage.\n"; r.stderr != want {
 		t.Errorf("download into a missing directory: stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 
