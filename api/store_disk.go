@@ -422,16 +422,7 @@ func (s *diskStore) filesBefore(ctx context.Context, owner string, before int64,
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = rows.Close() }()
-	var out []fileMeta
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(rows, scanFile)
 }
 
 func (s *diskStore) deleteFile(ctx context.Context, owner, id string) error {
@@ -526,18 +517,19 @@ func (s *diskStore) jobsBefore(ctx context.Context, owner string, before int64, 
 	if err != nil {
 		return nil, err
 	}
-	return collectJobs(rows)
+	return collect(rows, scanJob)
 }
 
-func collectJobs(rows *sql.Rows) ([]jobRecord, error) {
+// collect reads every row of a query with scan, and closes the rows.
+func collect[T any](rows *sql.Rows, scan func(sc interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	defer func() { _ = rows.Close() }()
-	var out []jobRecord
+	var out []T
 	for rows.Next() {
-		j, err := scanJob(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, j)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -600,7 +592,7 @@ func (s *diskStore) unfinishedJobs(ctx context.Context) ([]jobRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	return collectJobs(rows)
+	return collect(rows, scanJob)
 }
 
 func (s *diskStore) usage() (used, limit int64) {
