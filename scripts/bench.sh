@@ -11,8 +11,15 @@
 #   ./scripts/bench.sh smoke               (make test: one round of every benchmark at 1x, the
 #                                           report checked for every row; no timing is judged)
 #
+# The rows that talk to a server over loopback (RetrieveSequential, RetrieveConcurrent,
+# RetrievePaired, PeakMemoryList) run with the clients pinned to CPU 0 and the server to CPU 1 (with
+# taskset) where the machine has two CPUs or more, so that client and server never compete for a
+# core: a rate is then the client's own, and a 2-core machine shared by both does not turn the
+# scheduler's luck into the ratio. BENCHPIN=0 runs them unpinned.
+#
 # Environment: BENCHCOUNT (rounds, default 6), BENCHTIME (per timed benchmark, default 1s),
-# BENCHOUT (directory for the raw results, default a temporary one that is kept), GO (default go).
+# BENCHOUT (directory for the raw results, default a temporary one that is kept), GO (default go),
+# BENCHPIN (1 by default: pin the loopback rows as above; 0: do not).
 # `./scripts/bench.sh report FILE` prints the report of an earlier run's raw results again.
 # Needs only Go; benchstat comes from the module proxy (skipped if that fails).
 set -euo pipefail
@@ -30,6 +37,13 @@ if [[ ${1:-} == smoke ]]; then
 	trap 'rm -rf "$out"' EXIT
 fi
 out=${out:-${BENCHOUT:-$(mktemp -d "${TMPDIR:-/tmp}/evals-bench.XXXXXX")}}
+# pin: the command prefix of the loopback rows' client; the server's CPU goes through the environment.
+pin=()
+pinned="unpinned"
+if [[ ${BENCHPIN:-1} != 0 ]] && command -v taskset > /dev/null && (($(nproc 2>/dev/null || echo 1) >= 2)); then
+	pin=(taskset -c 0)
+	pinned="clients pinned to CPU 0, the server to CPU 1"
+fi
 benchstat_version=v0.0.0-20260908200009-22c9c6c9d4da
 if [[ ${1:-} == report ]]; then
 	raw=${2:?usage: $0 report FILE}
@@ -38,6 +52,7 @@ else
 	mkdir -p "$out"
 	raw="$out/bench.txt"
 	: > "$raw"
+	echo "$pinned" > "$out/pinned.txt"
 
 	echo "== building the wrappers test binary" >&2
 	"$GO" test -c -o "$out/wrappers.test" ./wrappers
@@ -61,15 +76,25 @@ else
 		echo "== round $round/$count (${order[*]} in turn)" >&2
 		for row in "${rows[@]}"; do
 			IFS=: read -r name bt flags <<< "$row"
+			run=("$out/wrappers.test")
+			server_cpus=
+			case $name in
+			RetrieveSequential | RetrieveConcurrent | RetrievePaired | PeakMemoryList)
+				if ((${#pin[@]})); then
+					run=("${pin[@]}" "$out/wrappers.test")
+					server_cpus=1
+				fi
+				;;
+			esac
 			if [[ $name == RetrievePaired ]]; then
-				(cd wrappers && "$out/wrappers.test" -test.run='^$' -test.bench="^Benchmark${name}\$" \
-					$flags -test.benchtime="$bt" -test.count=1 -test.timeout=10m) >> "$raw"
+				(cd wrappers && TOGETHER_EVALS_BENCH_SERVER_CPUS=$server_cpus "${run[@]}" -test.run='^$' \
+					-test.bench="^Benchmark${name}\$" $flags -test.benchtime="$bt" -test.count=1 -test.timeout=10m) >> "$raw"
 				continue
 			fi
 			for impl in "${order[@]}"; do
 				# The binary runs in the package directory, where its testdata is.
-				(cd wrappers && "$out/wrappers.test" -test.run='^$' -test.bench="^Benchmark${name}\$/^impl=${impl}\$" \
-					$flags -test.benchtime="$bt" -test.count=1 -test.timeout=10m) >> "$raw"
+				(cd wrappers && TOGETHER_EVALS_BENCH_SERVER_CPUS=$server_cpus "${run[@]}" -test.run='^$' \
+					-test.bench="^Benchmark${name}\$/^impl=${impl}\$" $flags -test.benchtime="$bt" -test.count=1 -test.timeout=10m) >> "$raw"
 			done
 		done
 	done
@@ -84,6 +109,7 @@ fi
 echo
 echo "Raw results: $raw"
 echo "Machine: $(nproc 2>/dev/null || echo '?') cores, $(uname -sm), $("$GO" version)"
+echo "Loopback rows: $(cat "$out/pinned.txt" 2>/dev/null || echo "not recorded")"
 echo
 
 # Medians per benchmark, implementation and unit; a ratio is the median of the ratios of each round

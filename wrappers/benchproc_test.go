@@ -27,6 +27,10 @@ import (
 const (
 	// envBenchServer set to 1 makes TestBenchServerProcess serve the benchmarks' answers.
 	envBenchServer = "TOGETHER_EVALS_BENCH_SERVER"
+	// envBenchServerCPUs, a CPU list such as "1", runs the server pinned to those CPUs (with
+	// taskset), so that it does not compete with the clients for their cores: scripts/bench.sh
+	// pins the clients to CPU 0 and the server to CPU 1 where the machine has two or more.
+	envBenchServerCPUs = "TOGETHER_EVALS_BENCH_SERVER_CPUS"
 	// envBenchClient set to impl=floor or impl=wrappers makes TestBenchClientProcess fetch the list
 	// benchFetches times from the server at envBenchURL and print its peak memory.
 	envBenchClient = "TOGETHER_EVALS_BENCH_CLIENT"
@@ -41,7 +45,15 @@ const (
 // stops when the benchmark ends (it exits when its standard input closes).
 func benchServer(b *testing.B) string {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchServerProcess$", "-test.count=1", "-test.timeout=0") //nolint:gosec // the test binary itself
+	args := []string{os.Args[0], "-test.run=^TestBenchServerProcess$", "-test.count=1", "-test.timeout=0"}
+	if cpus := os.Getenv(envBenchServerCPUs); cpus != "" {
+		taskset, err := exec.LookPath("taskset")
+		if err != nil {
+			b.Fatalf("%s=%s asks for the benchmark server to be pinned, but taskset is not installed (util-linux)", envBenchServerCPUs, cpus)
+		}
+		args = append([]string{taskset, "-c", cpus}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...) //nolint:gosec // the test binary itself, maybe through taskset
 	cmd.Env = append(os.Environ(), envBenchServer+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
