@@ -154,15 +154,29 @@ var acceptJSON = []string{"application/json"}
 // Retrieve and Status, the calls programs make in loops, build their request here: the generated
 // builder parses the base URL and the path on every call, which cost about 5% of a retrieve's
 // client CPU on loopback. FuzzID checks that the URL is the one the generated client builds.
+//
+// Its first attempt goes straight to the transport when nothing needs the retrying layer
+// (first_attempt.go), which then takes over only if that attempt does not settle the call.
 func (c *Client) get(ctx context.Context, path string) (*http.Response, error) {
+	var rec *recorded
+	if c.doer.cheapFirst(ctx) {
+		resp, r, ok := c.doer.first.try(ctx, c, path)
+		if ok {
+			return resp, nil
+		}
+		rec = r
+	}
 	req, err := c.newGet(ctx, path)
+	if err == nil {
+		err = c.editRequest(ctx, req)
+	}
 	if err != nil {
+		if rec != nil && rec.resp != nil && rec.resp.Body != nil {
+			_ = rec.resp.Body.Close()
+		}
 		return nil, err
 	}
-	if err := c.editRequest(ctx, req); err != nil {
-		return nil, err
-	}
-	return c.doer.Do(req)
+	return c.doer.do(req, rec)
 }
 
 // newGet returns the request of [Client.get], its context already carrying what the doer and the

@@ -47,9 +47,14 @@ func newRetryPolicy() *retryPolicy {
 	}
 }
 
-// checkRetry is retryablehttp's CheckRetry.
+// checkRetry is retryablehttp's CheckRetry: check with the method the request's context carries.
 func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	method := infoOf(ctx).method
+	return p.check(ctx, infoOf(ctx).method, resp, err)
+}
+
+// check reports whether an attempt of a method request that ended in resp or err is retried, and
+// the error that ends the call instead (the context's).
+func (p *retryPolicy) check(ctx context.Context, method string, resp *http.Response, err error) (bool, error) {
 	idempotent := method == http.MethodGet || method == http.MethodHead
 	if !idempotent {
 		answeredIn(ctx, resp) // a create follows its answers (create_outcome.go)

@@ -93,6 +93,9 @@ type doer struct {
 	redact func(string) string
 	// onRetry is WithRetryNotify's function, or nil.
 	onRetry func(Retry)
+	// first sends the first attempt of Client.get's requests (first_attempt.go); nil when it
+	// cannot behave as the retrying path.
+	first *firstAttempt
 }
 
 // requestKey carries a *requestInfo in a request's context: to the retry policy, which sees only
@@ -154,7 +157,10 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 			}
 		},
 	}
-	d := &doer{retrying: rc, direct: hc, transferClient: newTransferClient(*hc, rc), logger: logger, onRetry: cfg.onRetry}
+	d := &doer{
+		retrying: rc, direct: hc, transferClient: newTransferClient(*hc, rc), logger: logger, onRetry: cfg.onRetry,
+		first: newFirstAttempt(hc, p),
+	}
 	if key := cfg.key; key != nil {
 		d.redact = func(s string) string {
 			if k := key(); k != "" {
@@ -167,7 +173,11 @@ func newDoer(cfg *config, base *url.URL, logger *slog.Logger) *doer {
 }
 
 // Do sends req, retrying where the policy allows.
-func (d *doer) Do(req *http.Request) (*http.Response, error) {
+func (d *doer) Do(req *http.Request) (*http.Response, error) { return d.do(req, nil) }
+
+// do is Do; when rec is not nil, req's first attempt was made already (see first_attempt.go) and
+// rec is its outcome.
+func (d *doer) do(req *http.Request, rec *recorded) (*http.Response, error) {
 	debug := d.logger.Enabled(req.Context(), slog.LevelDebug)
 	var start time.Time
 	if debug {
@@ -189,10 +199,14 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wrappers: %s %s: %w", req.Method, req.URL.EscapedPath(), err)
 		}
-		if req.Method == http.MethodGet && info.wholeBody {
+		rc := d.retrying
+		if rec != nil {
+			var handler retryablehttp.ResponseHandlerFunc
+			rc, handler = d.continueFrom(rec)
+			rreq.SetResponseHandler(handler)
+		} else if req.Method == http.MethodGet && info.wholeBody {
 			rreq.SetResponseHandler(readWholeBody)
 		}
-		rc := d.retrying
 		if d.onRetry != nil {
 			rc = d.notifying(rc, req.Method, req.URL.EscapedPath())
 		}
