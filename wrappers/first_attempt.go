@@ -87,7 +87,8 @@ func (f *firstAttempt) try(ctx context.Context, c *Client, path string) (resp *h
 		return nil, &recorded{err: err}, false
 	}
 	if resp == nil || resp.Body == nil {
-		// A broken RoundTripper: http.Client says so when the outcome is replayed.
+		// A broken RoundTripper: http.Client says so when the outcome is replayed (noCloseIdle
+		// passes such an answer on as it is).
 		done()
 		return nil, &recorded{resp: resp}, false
 	}
@@ -102,6 +103,11 @@ func (f *firstAttempt) try(ctx context.Context, c *Client, path string) (resp *h
 	}
 	if err := readWholeBody(resp); err != nil {
 		return nil, &recorded{resp: resp, bodyErr: err}, false
+	}
+	if ctx.Err() != nil {
+		// The retrying layer asks the policy again once the body is read: a call whose context
+		// ended meanwhile ends with it.
+		return nil, &recorded{resp: resp}, false
 	}
 	return resp, nil, true
 }

@@ -313,6 +313,12 @@ func (n noCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	if resp == nil || resp.Body == nil {
+		// A broken RoundTripper: passed on as it is, for http.Client to say so (or give the
+		// answer an empty body).
+		cancel()
+		return resp, nil
+	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }
