@@ -19,6 +19,9 @@
 //     hand-written one because its CheckRetry, Backoff and ErrorHandler hooks express this policy
 //     whole (the method reaches CheckRetry through the request's context, and the last retryable
 //     answer is handed back to become an [*APIError]), and it rewinds request bodies for retries.
+//     Retrieve and Status, the calls programs make in loops, send their first attempt straight to
+//     the transport and hand over to that loop only when the attempt does not settle the call,
+//     with the attempt's outcome as the loop's own first attempt: the same retries, cheaper.
 //   - Every non-2xx answer is an [*APIError]; [ErrNotFound], [ErrUnauthorized] and [ErrRateLimited]
 //     work with errors.Is. An answer the API cannot have sent (a 404 without its JSON error body, a
 //     web page) is a [*NotAPIError] instead, matching [ErrNotEvaluationsAPI] and never
