@@ -99,8 +99,9 @@ func (e waitTimeoutError) Is(target error) bool { return target == ErrWaitTimeou
 // reaching opts.Timeout) returns at once with an error wrapping the context's error; reaching
 // opts.Timeout also matches [ErrWaitTimeout].
 //
-// Failed polls are retried by the client's retry policy; a transient error that outlasts it is
-// tolerated up to opts.MaxFailedPolls times in a row (each reported to opts.OnPollFailure), and
+// Failed polls (the status request, or the retrieve of the full job once the status is terminal)
+// are retried by the client's retry policy; a transient error that outlasts it is tolerated up to
+// opts.MaxFailedPolls times in a row (each reported to opts.OnPollFailure), and
 // any other error (not found, unauthorized, ...) ends the wait at once. A wait that gives up
 // after more than one failed poll returns a [*PollsFailedError].
 func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, error) {
@@ -128,7 +129,9 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 	interval := opts.FirstInterval
 	failed := 0
 	for {
-		st, err := c.Status(ctx, id)
+		// A poll is the status request and, once the status is terminal, the retrieve of the full
+		// job: a transient failure of either is a failed poll.
+		st, job, err := c.poll(ctx, id, &last, opts.OnChange)
 		if err != nil {
 			if failed++; failed > opts.MaxFailedPolls || !transient(err) || ctx.Err() != nil {
 				if failed > 1 && failed > opts.MaxFailedPolls && transient(err) && ctx.Err() == nil {
@@ -147,38 +150,49 @@ func (c *Client) Wait(ctx context.Context, id string, opts WaitOptions) (*Job, e
 			continue
 		}
 		failed = 0
-		if st.Status != last {
-			last = st.Status
-			if opts.OnChange != nil {
-				opts.OnChange(last)
-			}
-		}
-		if st.Done() {
-			job, err := c.Retrieve(ctx, id)
-			if err != nil {
-				return nil, stop(err)
-			}
-			// /status and /evaluation/{id} may briefly disagree; trust the full job.
-			if job.Done() {
-				if job.Status.Failed() {
-					msg, ok := job.ErrorResult()
-					if !ok {
-						msg, ok = st.ErrorResult()
-					}
-					if !ok {
-						msg = job.LastMessage()
-					}
-					// The reason is the server's text: keep the key out of it, as for error bodies.
-					return job, &JobFailedError{Job: job, Status: job.Status, Message: c.clean(msg, maxErrorMessage)}
+		// /status and /evaluation/{id} may briefly disagree; trust the full job.
+		if job != nil && job.Done() {
+			if job.Status.Failed() {
+				msg, ok := job.ErrorResult()
+				if !ok {
+					msg, ok = st.ErrorResult()
 				}
-				return job, nil
+				if !ok {
+					msg = job.LastMessage()
+				}
+				// The reason is the server's text: keep the key out of it, as for error bodies.
+				return job, &JobFailedError{Job: job, Status: job.Status, Message: c.clean(msg, maxErrorMessage)}
 			}
+			return job, nil
 		}
 		if err := c.sleep(ctx, interval); err != nil {
 			return nil, stop(err)
 		}
 		interval = nextInterval(interval, opts.Multiplier, opts.MaxInterval)
 	}
+}
+
+// poll is one poll of [Client.Wait]: the job's status, reported to onChange when it is not *last
+// (which it then becomes), and, once that status is terminal, the full job (nil before).
+func (c *Client) poll(ctx context.Context, id string, last *Status, onChange func(Status)) (*JobStatus, *Job, error) {
+	st, err := c.Status(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Status != *last {
+		*last = st.Status
+		if onChange != nil {
+			onChange(st.Status)
+		}
+	}
+	if !st.Done() {
+		return st, nil, nil
+	}
+	job, err := c.Retrieve(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, job, nil
 }
 
 // nextInterval grows d by m, capped at limit (computed in float64, so it cannot overflow).
