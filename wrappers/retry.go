@@ -147,7 +147,8 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err == nil {
 		if secs < 0 {
 			return 0, false
 		}
@@ -155,6 +156,9 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 			return maxRetryAfter, true
 		}
 		return time.Duration(secs) * time.Second, true
+	}
+	if errors.Is(err, strconv.ErrRange) && secs > 0 {
+		return maxRetryAfter, true // more seconds than an int64 holds
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return min(max(t.Sub(now), 0), maxRetryAfter), true

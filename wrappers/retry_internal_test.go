@@ -193,6 +193,9 @@ func TestRetryAfterIsCapped(t *testing.T) {
 		{"86400", 24 * time.Hour},
 		{"86401", 24 * time.Hour},
 		{"99999999999999999", 24 * time.Hour},
+		// More seconds than an int64 holds: still a (very) long wait, not no Retry-After at all
+		// (which would retry a rate-limited request at once and report RetryAfter 0).
+		{"99999999999999999999999", 24 * time.Hour},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
 		{now.Add(25 * time.Hour).Format(http.TimeFormat), 24 * time.Hour},
