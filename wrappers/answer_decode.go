@@ -50,6 +50,10 @@ func decodeProblem(body []byte, err error) string {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syn1) && syn1.Error() == "unexpected end of JSON input"):
 		return "its JSON ends early (the answer was cut off)"
+	case errors.As(err, &syn) && syn.Err != nil && syn.Err.Error() == "exceeded max depth":
+		// Valid JSON, nested deeper than the decoder goes (jsontext's limit; no answer of the API
+		// comes near it).
+		return "it nests values more than 10000 levels deep (at byte " + strconv.FormatInt(syn.ByteOffset+1, 10) + ")"
 	case errors.As(err, &syn):
 		return "it is not valid JSON: at byte " + strconv.FormatInt(syn.ByteOffset+1, 10) + ": " + syntaxWords(syn.Err.Error(), false)
 	case errors.As(err, &syn1):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +80,17 @@ func TestAnswerThatCannotBeRead(t *testing.T) {
 		{
 			"invalid JSON", `{"id": nul}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
 			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: it is not valid JSON: at byte 11: expected null, found "}"`,
+		},
+		{
+			// Valid JSON, nested deeper than the decoder goes (10000 levels): not "not valid JSON".
+			"nested too deeply", `{"id": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`,
+			func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
+			`wrappers: GET /files/file-1: the answer (200 OK) cannot be read: it nests values more than 10000 levels deep (at byte 10007)`,
+		},
+		{
+			"a job nested too deeply", `{"workflow_id": "eval-1", "x": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`,
+			func(c *wrappers.Client) error { _, err := c.Retrieve(ctxT(t), "eval-1"); return err },
+			`wrappers: GET /evaluation/eval-1: the answer (200 OK) cannot be read: it nests values more than 10000 levels deep (at byte 10031)`,
 		},
 		{
 			"a number for a string", `{"id": 5}`, func(c *wrappers.Client) error { _, err := c.File(ctxT(t), "file-1"); return err },
