@@ -50,6 +50,9 @@ FILE - reads standard input (named "stdin" in problems).`,
 			var p problemList
 			opts, full := a.checkOptions(fl, typ, template, templateFile, slots, &p)
 			opts.AllowUnused = allowUnused
+			if args[0] == "" {
+				p.add("FILE", emptyInputFile)
+			}
 			if len(p) > 0 {
 				return &usageError{err: errors.Join(p...)}
 			}

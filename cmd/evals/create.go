@@ -220,11 +220,15 @@ func inputID(fs *pflag.FlagSet, f *createFlags, p *problemList) string {
 		}
 		return localInputID
 	case fs.Changed("input-file-id"):
+		if f.inputFileID == "" {
+			p.add("--input-file-id", "is empty")
+			return localInputID // said once
+		}
 		return f.inputFileID
 	default:
 		p.add("--input", "an input file is required: --input FILE (a local JSONL file) or --input-file-id ID")
+		return localInputID // said once: not again as the request's missing file
 	}
-	return ""
 }
 
 // runCreate validates the request built from the flags, then (with --input) checks and uploads

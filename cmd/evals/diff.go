@@ -104,6 +104,16 @@ func (a *app) diffSources(ctx context.Context, f *diffFlags, args []string, fsCh
 	if len(args) != want {
 		return base, next, usagef("give two runs: BASE_ID NEW_ID, or --base-file and --new-file (or one of each); got %d job id(s) for %d", len(args), want)
 	}
+	var p problemList
+	if fsChanged("base-file") && f.baseFile == "" {
+		p.add("--base-file", emptyResultFile)
+	}
+	if fsChanged("new-file") && f.newFile == "" {
+		p.add("--new-file", emptyResultFile)
+	}
+	if len(p) > 0 {
+		return base, next, &usageError{err: joinProblems(p)}
+	}
 	var c *wrappers.Client
 	job := func(id string) (decide.Source, error) {
 		if c == nil {

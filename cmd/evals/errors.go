@@ -465,6 +465,10 @@ func flagError(cmd *cobra.Command, err error) error {
 		return err
 	}
 	value, name, why := m[1], m[2], m[3]
+	// pflag quoted the value already (%q): unquote it, so that it is quoted once below.
+	if v, err := strconv.Unquote(`"` + value + `"`); err == nil {
+		value = v
+	}
 	typ := ""
 	if f := cmd.Flags().Lookup(strings.TrimPrefix(name, "--")); f != nil {
 		if _, ok := f.Value.(*listValue); ok {
@@ -484,6 +488,8 @@ func flagError(cmd *cobra.Command, err error) error {
 		what = "is not a duration such as 90s, 30m or 1h30m"
 	case typ == "bool":
 		what = "is not true or false"
+	case strings.HasPrefix(why, strconv.Quote(value)+" "):
+		return fmt.Errorf("%s: %s", name, why) // the value says it in its own words
 	default:
 		what = "is not valid: " + strings.ReplaceAll(why, "strconv.", "")
 	}

@@ -56,6 +56,9 @@ FILE - reads standard input (up to 64 MiB, held in memory), uploaded as stdin.js
   jq -c '{question, answer}' raw.jsonl | evals files upload -`,
 		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] == "" {
+				return usagef("FILE: %s", emptyInputFile)
+			}
 			c, err := a.client()
 			if err != nil {
 				return err

@@ -237,10 +237,8 @@ that fails or is interrupted leaves nothing behind.`,
 			if err := refuseSpecialFile("--out", dest); err != nil {
 				return err
 			}
-			if dir := filepath.Dir(dest); dir != "." {
-				if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-					return usagef("--out %s: the directory %s does not exist (create it first)", dest, dir)
-				}
+			if err := refuseMissingDir("--out", dest); err != nil {
+				return err
 			}
 			if !force {
 				if _, err := os.Lstat(dest); err == nil {

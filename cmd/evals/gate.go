@@ -118,6 +118,8 @@ codes when the job cannot be read (1 when it failed, 3 when there is none).`,
 				p.add("--file", "give a job ID or --file, not both")
 			case !fs.Changed("file") && len(args) == 0:
 				return usagef("missing argument ID (or --file FILE)")
+			case fs.Changed("file") && file == "":
+				p.add("--file", emptyResultFile)
 			}
 			var jobType wrappers.JobType
 			if fs.Changed("type") {

@@ -9,6 +9,13 @@ import (
 	"github.com/evalkit/together-evals/wrappers"
 )
 
+// Problems of a file name given empty, said where it was given (a flag such as --file, or the
+// argument FILE) instead of as a path that does not exist.
+const (
+	emptyResultFile = "is empty: name a result file"
+	emptyInputFile  = "is empty: name a JSONL file, or - for standard input"
+)
+
 // uploadInput checks a local input file against the job it is for (its templates and model
 // columns; structure only when req is nil), then uploads it with purpose eval. A file that breaks
 // a rule, or cannot be read, is a usage error: nothing was sent.

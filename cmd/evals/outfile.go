@@ -24,6 +24,17 @@ func createTempBeside(path, suffix string) (*os.File, error) {
 	return tmp, nil
 }
 
+// refuseMissingDir returns a usage error when the directory that would hold path does not exist,
+// so that a command says so before it sends anything rather than once it has the file to write.
+func refuseMissingDir(flag, path string) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return usagef("%s %s: the directory %s does not exist (create it first)", flag, path, dir)
+		}
+	}
+	return nil
+}
+
 // refuseSpecialFile returns a usage error when path exists and is not a regular file (a device
 // such as /dev/stdout, a pipe, a directory): a rename would replace it with a file, where the
 // user meant to write into it. Standard output is --out -.

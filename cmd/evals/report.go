@@ -83,6 +83,9 @@ func (a *app) reportCmd() *cobra.Command {
 				if err := refuseSpecialFile("--out", out); err != nil {
 					return err
 				}
+				if err := refuseMissingDir("--out", out); err != nil {
+					return err
+				}
 			}
 			c, err := a.client()
 			if err != nil {

@@ -22,8 +22,8 @@ func TestOutputFilesNamedAsGiven(t *testing.T) {
 
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope", "report.html")
-	r := c.mustRun(1, "report", id, "--out", missing)
-	if want := "evals: --out: " + missing + ": no such file or directory\n"; r.stderr != want {
+	r := c.mustRun(2, "report", id, "--out", missing)
+	if want := "evals: --out " + missing + ": the directory " + filepath.Dir(missing) + " does not exist (create it first)\nRun 'evals report --help' for usage.\n"; r.stderr != want {
 		t.Errorf("report into a missing directory: stderr\n%s\nwant\n%s", r.stderr, want)
 	}
 	r = c.mustRun(2, "files", "download", fileID, "--out", filepath.Join(dir, "nope", "rows.jsonl"))

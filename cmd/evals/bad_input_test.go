@@ -1,0 +1,89 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// These tests pin the words and exit codes of bad command-line input found by trying each command
+// with it: one message per mistake, in flag names, each value quoted once.
+
+// TestBadFlagValueQuotedOnce checks that a flag value its type cannot parse is quoted once, as
+// typed: a double quote or a tab in it is escaped once, never twice, and a size flag does not
+// repeat the value.
+func TestBadFlagValueQuotedOnce(t *testing.T) {
+	c := newCLI(t, "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--limit", `a"b`}, `evals: --limit: "a\"b" is not a whole number`},
+		{[]string{"list", "--limit", "a\tb"}, `evals: --limit: "a\tb" is not a whole number`},
+		{[]string{"--request-timeout", `5"`, "list"}, `evals: --request-timeout: "5\"" is not a duration such as 90s, 30m or 1h30m`},
+		{[]string{"serve", "--max-store-bytes", "5%"}, `evals: --max-store-bytes: "5%" is not a size: give a whole number of bytes above 0, with KiB, MiB, GiB, KB, MB or GB if you like (e.g. 512MiB)`},
+	} {
+		r := c.mustRun(2, tc.args...)
+		cmd := tc.args[0]
+		if cmd == "--request-timeout" {
+			cmd = tc.args[2]
+		}
+		if want := tc.want + "\nRun 'evals " + cmd + " --help' for usage.\n"; r.stderr != want {
+			t.Errorf("evals %q: stderr\n%s\nwant\n%s", tc.args, r.stderr, want)
+		}
+	}
+}
+
+// TestCreateWithoutInputSaysSoOnce checks that a create given neither --input nor
+// --input-file-id is told so in one message, not once per flag.
+func TestCreateWithoutInputSaysSoOnce(t *testing.T) {
+	r := newCLI(t, "").mustRun(2, classifyArgs...)
+	want := "evals: --input: an input file is required: --input FILE (a local JSONL file) or --input-file-id ID\n" +
+		"Run 'evals create classify --help' for usage.\n"
+	if r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+	r = newCLI(t, "").mustRun(2, append(classifyArgs, "--input-file-id", "")...)
+	want = "evals: --input-file-id: is empty\nRun 'evals create classify --help' for usage.\n"
+	if r.stderr != want {
+		t.Errorf("--input-file-id '': stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
+
+// TestEmptyFileNamesAreUsage checks that an empty file name, given to a flag or as an argument, is
+// a usage error (2) that names where it was given, never "gate: : no such file or directory" with
+// the exit code of a failed request.
+func TestEmptyFileNamesAreUsage(t *testing.T) {
+	res := writeFile(t, "res.jsonl", `{"q": "a", "label": "good", "final_decision": "pass"}`+"\n")
+	c := newCLI(t, "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"gate", "--file", "", "--min-pass", "5"}, "evals: --file: is empty: name a result file\nRun 'evals gate --help' for usage.\n"},
+		{[]string{"diff", "--base-file", "", "--new-file", res}, "evals: --base-file: is empty: name a result file\nRun 'evals diff --help' for usage.\n"},
+		{[]string{"diff", "--base-file", res, "--new-file", ""}, "evals: --new-file: is empty: name a result file\nRun 'evals diff --help' for usage.\n"},
+		{[]string{"check", ""}, "evals: FILE: is empty: name a JSONL file, or - for standard input\nRun 'evals check --help' for usage.\n"},
+		{[]string{"files", "upload", ""}, "evals: FILE: is empty: name a JSONL file, or - for standard input\nRun 'evals files upload --help' for usage.\n"},
+	} {
+		r := c.mustRun(2, tc.args...)
+		if r.stderr != tc.want {
+			t.Errorf("evals %q: stderr\n%s\nwant\n%s", tc.args, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestReportOutInAMissingDirectory checks that report refuses --out in a directory that does not
+// exist before it sends anything, as a usage error (2), as files download does.
+func TestReportOutInAMissingDirectory(t *testing.T) {
+	srv := startAPI(t)
+	out := filepath.Join(t.TempDir(), "nope", "r.html")
+	r := newCLI(t, srv.URL).mustRun(2, "report", "eval-1234", "--out", out)
+	want := "evals: --out " + out + ": the directory " + filepath.Dir(out) + " does not exist (create it first)\n" +
+		"Run 'evals report --help' for usage.\n"
+	if r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+	if n := srv.totalRequests(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
