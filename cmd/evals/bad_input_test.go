@@ -87,3 +87,22 @@ func TestReportOutInAMissingDirectory(t *testing.T) {
 		t.Errorf("%d requests sent", n)
 	}
 }
+
+// TestDemoChecksItsJobFirst checks that demo refuses a --judge-model its job cannot take before it
+// starts the API and uploads its dataset, with the usage hint, not after.
+func TestDemoChecksItsJobFirst(t *testing.T) {
+	r := newCLI(t, "").mustRun(2, "demo", "--judge-model", "")
+	if want := "evals: --judge-model: is required\nRun 'evals demo --help' for usage.\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
+
+// TestServeDataThatIsAFile checks that serve --data naming a file, not a directory, is a usage
+// error (2) said once, before the server listens.
+func TestServeDataThatIsAFile(t *testing.T) {
+	file := writeFile(t, "rows.jsonl", "{}\n")
+	r := newCLI(t, "").mustRun(2, "serve", "--addr", "127.0.0.1:0", "--data", file)
+	if want := "evals: --data " + file + ": not a directory: give a directory (created if need be)\nRun 'evals serve --help' for usage.\n"; r.stderr != want {
+		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}

@@ -69,6 +69,12 @@ Run 'evals serve' to keep such an API running and try every command against it.`
   evals demo --judge-base-url http://127.0.0.1:11434/v1 --judge-model llama3.1:8b`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The job's own flags are checked before the API starts and the dataset is uploaded.
+			req := demoRequest(judgeModel)
+			req.InputFileID = localInputID
+			if err := req.Validate(); err != nil {
+				return &usageError{err: err}
+			}
 			judgeOpts, note, err := judge.options(a.getenv)
 			if err != nil {
 				return err

@@ -77,6 +77,11 @@ call their own external_base_url only with --allow-external.`,
 					return usagef("--%s: must not be negative, got %s", name, d)
 				}
 			}
+			if dataDir != "" {
+				if st, err := os.Stat(dataDir); err == nil && !st.IsDir() {
+					return usagef("--data %s: not a directory: give a directory (created if need be)", dataDir)
+				}
+			}
 			keys, err := readKeys(keysFile)
 			if err != nil {
 				return err
