@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // These tests pin the words and exit codes of bad command-line input found by trying each command
@@ -104,5 +107,35 @@ func TestServeDataThatIsAFile(t *testing.T) {
 	r := newCLI(t, "").mustRun(2, "serve", "--addr", "127.0.0.1:0", "--data", file)
 	if want := "evals: --data " + file + ": not a directory: give a directory (created if need be)\nRun 'evals serve --help' for usage.\n"; r.stderr != want {
 		t.Errorf("stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+}
+
+// TestServeWithKeysSaysHowToPointEvalsInOrder checks that serve --keys prints the export line
+// before the sentence that goes on from it ("and TOGETHER_API_KEY set to one of the keys"), as
+// one reads them on a terminal where stdout and stderr meet.
+func TestServeWithKeysSaysHowToPointEvalsInOrder(t *testing.T) {
+	keys := writeFile(t, "keys.txt", "team-key\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	listening := make(chan string, 1)
+	var both syncBuffer
+	c := newCLI(t, "")
+	c.setup = func(a *app) { a.listening = func(base string) { listening <- base } }
+	a := c.app(&both, &both)
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--keys", keys}) }()
+	var base string
+	select {
+	case base = <-listening:
+	case code := <-done:
+		t.Fatalf("serve ended with %d:\n%s", code, both.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start listening")
+	}
+	cancel()
+	<-done
+	want := "Point evals at it with:\nexport TOGETHER_BASE_URL=" + base + "\nand TOGETHER_API_KEY set to one of the keys in " + keys + ".\n"
+	if !strings.Contains(both.String(), want) {
+		t.Errorf("output\n%s\nwant it to hold\n%s", both.String(), want)
 	}
 }

@@ -214,11 +214,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler, notes 
 	line := fmt.Sprintf("export %s=%s %s=%s\n", "TOGETHER_BASE_URL", base, "TOGETHER_API_KEY", demoKey)
 	if notes.keys != "" {
 		line = fmt.Sprintf("export %s=%s\n", "TOGETHER_BASE_URL", base)
-		a.msgf("and TOGETHER_API_KEY set to one of the keys in %s.\n", notes.keys)
 	}
 	if _, err := io.WriteString(a.stdout, line); err != nil {
 		_ = srv.Close()
 		return err
+	}
+	if notes.keys != "" {
+		// Said after the export line it goes on from.
+		a.msgf("and TOGETHER_API_KEY set to one of the keys in %s.\n", notes.keys)
 	}
 	if a.listening != nil {
 		a.listening(base)
