@@ -139,3 +139,37 @@ func TestServeWithKeysSaysHowToPointEvalsInOrder(t *testing.T) {
 		t.Errorf("output\n%s\nwant it to hold\n%s", both.String(), want)
 	}
 }
+
+// TestJudgeTemplateFileInItsOwnWords checks that a --judge-template-file that cannot be read or is
+// empty is said once, of that flag and file, without the system call's name ("open", "read"), by
+// check as by create; given with --judge-template, only the conflict is said.
+func TestJudgeTemplateFileInItsOwnWords(t *testing.T) {
+	input := writeFile(t, "qa.jsonl", `{"question": "q", "answer": "a"}`+"\n")
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.txt")
+	empty := writeFile(t, "empty.txt", "")
+	srv := startAPI(t)
+	c := newCLI(t, srv.URL)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", input, "--judge-template-file", missing}, "--judge-template-file: " + missing + ": no such file or directory"},
+		{[]string{"check", input, "--judge-template-file", dir}, "--judge-template-file: " + dir + ": is a directory"},
+		{[]string{"check", input, "--judge-template-file", empty}, "--judge-template-file: " + empty + ": the file is empty: it holds the judge's system prompt"},
+		{[]string{"check", input, "--judge-template", "{{question}}", "--judge-template-file", missing}, "--judge-template-file: cannot be used with --judge-template"},
+	} {
+		r := c.mustRun(2, tc.args...)
+		if want := "evals: " + tc.want + "\nRun 'evals check --help' for usage.\n"; r.stderr != want {
+			t.Errorf("evals %q: stderr\n%s\nwant\n%s", tc.args, r.stderr, want)
+		}
+	}
+	args := []string{"create", "classify", "--input-file-id", "f", "--judge-model", "m", "--judge-template-file", empty, "--labels", "a,b", "--pass-labels", "a", "--model-column", "answer"}
+	r := c.mustRun(2, args...)
+	if want := "evals: --judge-template-file: " + empty + ": the file is empty: it holds the judge's system prompt\nRun 'evals create classify --help' for usage.\n"; r.stderr != want {
+		t.Errorf("create: stderr\n%s\nwant\n%s", r.stderr, want)
+	}
+	if n := srv.totalRequests(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -158,15 +157,19 @@ func (a *app) checkOptions(fl *pflag.FlagSet, typ, template, templateFile string
 		p.add("--type", "must be classify, score or compare, got %q", typ)
 		return wrappers.InputCheckOptions{}, false
 	}
+	templateFlag := "--judge-template" // the flag an empty template is said of; "" once said
 	if fl.Changed("judge-template-file") {
-		if fl.Changed("judge-template") {
+		templateFlag = ""
+		switch b, err := readTemplateFile(templateFile); {
+		case fl.Changed("judge-template"):
 			p.add("--judge-template-file", "cannot be used with --judge-template")
+		case err != nil:
+			p.add("--judge-template-file", "%s", fileErrText(err))
+		case strings.TrimSpace(b) == "":
+			p.add("--judge-template-file", "%s: %s", clean(templateFile), emptyTemplateFile)
+		default:
+			template = b
 		}
-		b, err := os.ReadFile(templateFile) //nolint:gosec // the user names the template file to read
-		if err != nil {
-			p.add("--judge-template-file", "%s", errText(err))
-		}
-		template = string(b)
 	}
 	hasTemplate := fl.Changed("judge-template") || fl.Changed("judge-template-file")
 	if !hasTemplate {
@@ -175,8 +178,8 @@ func (a *app) checkOptions(fl *pflag.FlagSet, typ, template, templateFile string
 		}
 		return wrappers.InputCheckOptions{}, false
 	}
-	if strings.TrimSpace(template) == "" {
-		p.add("--judge-template", "is empty")
+	if templateFlag != "" && strings.TrimSpace(template) == "" {
+		p.add(templateFlag, "is empty")
 	}
 	judge := wrappers.Judge{SystemTemplate: template}
 	var req wrappers.CreateRequest

@@ -129,10 +129,13 @@ func (a *app) judge(fs *pflag.FlagSet, f *judgeFlags, p *problemList) wrappers.J
 	if fs.Changed("judge-template-file") {
 		if fs.Changed("judge-template") {
 			p.add("--judge-template-file", "cannot be used with --judge-template")
-		} else if b, err := os.ReadFile(f.templateFile); err != nil {
+		} else if b, err := readTemplateFile(f.templateFile); err != nil {
 			p.add("--judge-template-file", "%s", fileErrText(err))
+		} else if b == "" {
+			p.add("--judge-template-file", "%s: %s", clean(f.templateFile), emptyTemplateFile)
+			j.SystemTemplate = localTemplate // said once: not again as the request's missing template
 		} else {
-			j.SystemTemplate = string(b)
+			j.SystemTemplate = b
 		}
 	}
 	if fs.Changed("judge-temperature") {
@@ -203,6 +206,18 @@ func (a *app) target(fs *pflag.FlagSet, f *targetFlags, p *problemList) wrappers
 		}
 		return nil
 	}
+}
+
+// emptyTemplateFile is the problem of a --judge-template-file that holds nothing.
+const emptyTemplateFile = "the file is empty: it holds the judge's system prompt"
+
+// localTemplate stands for a judge template already found wrong while a request is validated.
+const localTemplate = "local-template"
+
+// readTemplateFile reads a --judge-template-file whole.
+func readTemplateFile(path string) (string, error) {
+	b, err := os.ReadFile(path) //nolint:gosec // the user names the template file to read
+	return string(b), err
 }
 
 // localInputID stands for the id of a file still to be uploaded while a request is validated.
