@@ -151,6 +151,9 @@ func TestResultFilesOnDiskThatAreNotAreUsage(t *testing.T) {
 		{[]string{"gate", "--file", empty, "--min-pass", "50"}, "evals: --file: " + empty + ": the file has no rows\n"},
 		{[]string{"diff", "--base-file", good, "--new-file", missing}, "evals: --new-file: " + missing + ": no such file or directory\n"},
 		{[]string{"diff", "--base-file", input, "--new-file", good}, "evals: --base-file: " + input + ": line 1 has none of label, score, final_decision: not the result file of an evaluation job\n"},
+		// An empty result file is no run to compare: a CI step that diffs it must not pass.
+		{[]string{"diff", "--base-file", good, "--new-file", empty, "--fail-on-regression", "--max-regressions", "0"}, "evals: --new-file: " + empty + ": the file has no rows\n"},
+		{[]string{"diff", "--base-file", empty, "--new-file", good}, "evals: --base-file: " + empty + ": the file has no rows\n"},
 	} {
 		r := c.mustRun(2, tc.args...)
 		if r.stderr != tc.want || r.stdout != "" {

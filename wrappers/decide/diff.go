@@ -299,7 +299,7 @@ func (d *differ) typeFrom(s Source, row *wrappers.ResultRow) error {
 
 func (d *differ) readBase(ctx context.Context, base Source) error {
 	first := true
-	return base.rows(ctx, func(row *wrappers.ResultRow) error {
+	err := base.rows(ctx, func(row *wrappers.ResultRow) error {
 		if first {
 			first = false
 			if err := d.typeFrom(base, row); err != nil {
@@ -320,11 +320,21 @@ func (d *differ) readBase(ctx context.Context, base Source) error {
 		}
 		return nil
 	})
+	return noRows(base, first, err)
+}
+
+// noRows is err, or the error of a run that has no row (first is still true after reading it):
+// an empty run is nothing to compare, as [GateRows] refuses it too.
+func noRows(s Source, first bool, err error) error {
+	if err == nil && first {
+		return s.fault(errNoRows)
+	}
+	return err
 }
 
 func (d *differ) readNew(ctx context.Context, next Source) error {
 	first := true
-	return next.rows(ctx, func(row *wrappers.ResultRow) error {
+	err := next.rows(ctx, func(row *wrappers.ResultRow) error {
 		if first {
 			first = false
 			if err := d.typeFrom(next, row); err != nil {
@@ -376,6 +386,7 @@ func (d *differ) readNew(ctx context.Context, next Source) error {
 		}
 		return d.emit(r)
 	})
+	return noRows(next, first, err)
 }
 
 func (d *differ) keep(line, list, i int) {

@@ -343,3 +343,23 @@ func TestDiffKeyColumnErrorSaysWhatTheRowHas(t *testing.T) {
 		t.Errorf("KeyColumnError = %+v", ke)
 	}
 }
+
+// TestDiffRefusesAnEmptyFile checks that a result file with no rows is refused, as GateRows
+// refuses it, on either side: an empty new run must not compare as "nothing regressed".
+func TestDiffRefusesAnEmptyFile(t *testing.T) {
+	good := writeFile(t, `{"id": "a", "success": true, "label": "yes", "final_decision": "pass"}`+"\n")
+	empty := writeFile(t, "")
+	ctx := context.Background()
+	for _, c := range []struct {
+		name       string
+		base, next string
+	}{{"new", good, empty}, {"base", empty, good}, {"both", empty, empty}} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := decide.Diff(ctx, decide.File(c.base), decide.File(c.next), decide.WithKey("id"))
+			var fe *decide.FileError
+			if !errors.As(err, &fe) || fe.Path != empty || !strings.Contains(err.Error(), "the file has no rows") {
+				t.Fatalf("err = %v (result %+v), want the empty file named with 'the file has no rows'", err, res)
+			}
+		})
+	}
+}

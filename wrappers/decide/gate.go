@@ -265,6 +265,9 @@ func Gate(ctx context.Context, c *wrappers.Client, job *wrappers.Job, t Threshol
 	return g, nil
 }
 
+// errNoRows is the error of a result file that has no row.
+var errNoRows = errors.New("the file has no rows")
+
 // GateRows checks the thresholds against a run read from its result rows, such as a result file
 // on disk ([File]): every figure is computed from the rows (pass percentage and mean score from
 // the rows' final decisions and scores). The job type is t, or else told from the first row.
@@ -290,7 +293,7 @@ func GateRows(ctx context.Context, src Source, t wrappers.JobType, th Thresholds
 		return nil, err
 	}
 	if t == "" {
-		return nil, src.fault(errors.New("the file has no rows"))
+		return nil, src.fault(errNoRows)
 	}
 	g, err := th.CheckFigures(RowFigures(t, s))
 	if err != nil {
