@@ -22,7 +22,8 @@ const markdownValueRunes = 160
 //     backslash-escaped, and _ too unless it sits inside a word (snake_case is left alone);
 //   - no autolink forms: the : of "://" and the . of "www." are backslash-escaped;
 //   - no one is notified and nothing is cross-referenced in a pull-request comment: a zero-width
-//     joiner (U+200D) follows @ and # where a name or a number comes next;
+//     joiner (U+200D) follows @ and # where a name or a number comes next, and the hyphen of
+//     GH-123 (GitHub's other form of an issue reference);
 //   - line breaks and tabs become spaces; control characters and invalid UTF-8 become U+FFFD.
 //
 // The text must not start a line (where #, - or 1. would act): the report writes values after
@@ -51,7 +52,8 @@ func EscapeMarkdown(s string) string {
 			r == '.' && hasWWW(s[:i]):
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case (r == '@' && isWord(next)) || (r == '#' && unicode.IsDigit(next)):
+		case (r == '@' && isWord(next)) || (r == '#' && unicode.IsDigit(next)),
+			r == '-' && unicode.IsDigit(next) && hasWord(s[:i], "gh"):
 			b.WriteRune(r)
 			b.WriteRune(zeroWidthJoiner)
 		default:
@@ -69,12 +71,16 @@ const zeroWidthJoiner = '\u200D'
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // hasWWW reports whether s ends with a word "www" (any case), as GitHub's www. autolinks start.
-func hasWWW(s string) bool {
-	if len(s) < 3 || !strings.EqualFold(s[len(s)-3:], "www") {
+func hasWWW(s string) bool { return hasWord(s, "www") }
+
+// hasWord reports whether s ends with the word w (any case, ASCII): w not preceded by a letter
+// or a digit.
+func hasWord(s, w string) bool {
+	if len(s) < len(w) || !strings.EqualFold(s[len(s)-len(w):], w) {
 		return false
 	}
-	r, _ := utf8.DecodeLastRuneInString(s[:len(s)-3])
-	return len(s) == 3 || !isWord(r)
+	r, _ := utf8.DecodeLastRuneInString(s[:len(s)-len(w)])
+	return len(s) == len(w) || !isWord(r)
 }
 
 // md escapes a value for a cell after cutting it short.

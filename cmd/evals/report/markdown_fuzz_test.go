@@ -21,8 +21,8 @@ var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM))
 // FuzzEscapeMarkdown renders every escaped text in a one-column table with a GFM renderer and
 // checks that it stays one cell of plain text: no tag of any kind in the cell (no HTML, emphasis,
 // link, autolink, image, code or strikethrough), and the text people read is the input itself,
-// with line breaks as spaces and a zero-width joiner after @ and # where a mention or a reference
-// would start. Its seeds are in testdata/fuzz/FuzzEscapeMarkdown.
+// with line breaks as spaces and a zero-width joiner after @, # and the hyphen of GH- where a
+// mention or a reference would start. Its seeds are in testdata/fuzz/FuzzEscapeMarkdown.
 func FuzzEscapeMarkdown(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got := report.EscapeMarkdown(s)
@@ -62,7 +62,8 @@ func visible(s string) string {
 			b.WriteByte(' ')
 		case r == utf8.RuneError || unicode.IsControl(r):
 			b.WriteRune('\uFFFD')
-		case (r == '@' && (unicode.IsLetter(next) || unicode.IsDigit(next))) || (r == '#' && unicode.IsDigit(next)):
+		case (r == '@' && (unicode.IsLetter(next) || unicode.IsDigit(next))) || (r == '#' && unicode.IsDigit(next)),
+			r == '-' && unicode.IsDigit(next) && endsWithWordGH(rs[:i]):
 			b.WriteRune(r)
 			b.WriteRune('\u200D')
 		default:
@@ -70,4 +71,13 @@ func visible(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// endsWithWordGH reports whether rs ends with the word GH (any case): GitHub's GH-123 reference.
+func endsWithWordGH(rs []rune) bool {
+	n := len(rs)
+	if n < 2 || !strings.EqualFold(string(rs[n-2:]), "gh") {
+		return false
+	}
+	return n == 2 || (!unicode.IsLetter(rs[n-3]) && !unicode.IsDigit(rs[n-3]))
 }

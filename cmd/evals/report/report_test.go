@@ -257,3 +257,19 @@ func TestReportOfScoreAndCompareJobs(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// TestEscapeMarkdownBreaksGHReferences checks the other built-in form of an issue reference in a
+// GitHub comment, GH- and a number: a zero-width joiner after the hyphen keeps it from linking
+// (and cross-referencing) an issue, as after #. A word that merely ends in gh is left alone.
+func TestEscapeMarkdownBreaksGHReferences(t *testing.T) {
+	for in, want := range map[string]string{
+		"fixed in GH-12":     "fixed in GH-\u200d12",
+		"gh-7, (GH-8)":       "gh-\u200d7, (GH-\u200d8)",
+		"high-5 GH-x GH- 12": "high-5 GH-x GH- 12",
+		"sigh-3 GH-12a":      "sigh-3 GH-\u200d12a",
+	} {
+		if got := report.EscapeMarkdown(in); got != want {
+			t.Errorf("EscapeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
