@@ -126,6 +126,9 @@ type Report struct {
 	opts    Options
 	// evaluated names the input columns judged as outputs: column -> how Outputs names it.
 	evaluated map[string]string
+	// req is what the job was asked (nil when its parameters do not read): the labels, pass
+	// labels and score range the charts use, whole (Parameters holds them cut for display).
+	req wrappers.CreateRequest
 }
 
 // Build reads a job that has ended, and its result file through c as a stream, into a report.
@@ -191,6 +194,9 @@ func newReport(job *wrappers.Job, opts Options) *Report {
 	}
 	r.Parameters = parameters(job, r.cut, opts.maxValue())
 	r.evaluated = evaluatedColumns(job)
+	if req, err := job.Request(); err == nil {
+		r.req = req
+	}
 	return r
 }
 
@@ -393,20 +399,18 @@ func (r *Report) charts(hist *histogram) {
 	}
 }
 
+// labels are a classify job's labels, in its order.
 func (r *Report) labels() []string {
-	for _, p := range r.Parameters {
-		if p.Name == "Labels" {
-			return strings.Split(p.Value, ", ")
-		}
+	if c, ok := r.req.(*wrappers.ClassifyRequest); ok {
+		return c.Labels
 	}
 	return nil
 }
 
+// passLabels are a classify job's pass labels.
 func (r *Report) passLabels() []string {
-	for _, p := range r.Parameters {
-		if p.Name == "Pass labels" {
-			return strings.Split(p.Value, ", ")
-		}
+	if c, ok := r.req.(*wrappers.ClassifyRequest); ok {
+		return c.PassLabels
 	}
 	return nil
 }
@@ -421,13 +425,8 @@ type histogram struct {
 
 func (r *Report) newHistogram() *histogram {
 	lo, hi, th := 0.0, 10.0, math.Inf(1)
-	for _, p := range r.Parameters {
-		switch p.Name {
-		case "Score range":
-			_, _ = fmt.Sscanf(p.Value, "%g to %g", &lo, &hi)
-		case "Pass threshold":
-			_, _ = fmt.Sscanf(p.Value, "%g", &th)
-		}
+	if s, ok := r.req.(*wrappers.ScoreRequest); ok {
+		lo, hi, th = s.MinScore, s.MaxScore, s.PassThreshold
 	}
 	if !(hi > lo) {
 		lo, hi = 0, 10

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -271,5 +272,47 @@ func TestEscapeMarkdownBreaksGHReferences(t *testing.T) {
 		if got := report.EscapeMarkdown(in); got != want {
 			t.Errorf("EscapeMarkdown(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestLabelChartHasTheJobsLabels checks that the chart of label counts has a bar for each of the
+// job's labels, in its order, with its pass labels green, however long the list of labels (the
+// parameter shown is cut at 500 characters) and whatever the labels hold (", " too).
+func TestLabelChartHasTheJobsLabels(t *testing.T) {
+	labels := []string{"right, and clear", "wrong"}
+	for i := range 40 {
+		labels = append(labels, fmt.Sprintf("label-%02d-xxxxxxxxxx", i))
+	}
+	params, err := json.Marshal(map[string]any{
+		"judge":  map[string]string{"model": "m", "system_template": "t", "model_source": "serverless"},
+		"labels": labels, "pass_labels": []string{"right, and clear", "label-39-xxxxxxxxxx"},
+		"model_to_evaluate": "answer", "input_data_file_path": "file-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &wrappers.Job{ID: "eval-labels", Type: wrappers.TypeClassify, Status: wrappers.StatusCompleted, Parameters: params}
+	rows := `{"id": "a", "success": true, "label": "right, and clear", "final_decision": "pass"}
+{"id": "b", "success": true, "label": "label-39-xxxxxxxxxx", "final_decision": "pass"}
+{"id": "c", "success": true, "label": "wrong", "final_decision": "fail"}
+`
+	r, err := report.FromRows(job, wrappers.ReadResultRows(strings.NewReader(rows)), report.Options{Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, b := range r.Charts[0].Bars {
+		got = append(got, fmt.Sprintf("%s %d %v", b.Label, b.Count, b.Good))
+	}
+	for _, l := range labels {
+		n, good := 0, l == labels[0] || l == "label-39-xxxxxxxxxx"
+		if l == labels[0] || l == labels[1] || l == "label-39-xxxxxxxxxx" {
+			n = 1
+		}
+		want = append(want, fmt.Sprintf("%s %d %v", l, n, good))
+	}
+	want = append(want, "invalid 0 false", "failed 0 false")
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("bars:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
