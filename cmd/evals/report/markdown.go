@@ -109,6 +109,35 @@ func feedbackText(r Row) string {
 	return strings.Join(parts, " / ")
 }
 
+// markdownChartRoom is the most bytes a chart's line takes: a classify job may have thousands of
+// labels.
+const markdownChartRoom = MarkdownBudget / 4
+
+// chartLine is a chart as one line, "**Title**: label 3, label 0, ...": its bars while they fit in
+// markdownChartRoom, then how many more there are and the rows they count.
+func chartLine(c Chart) string {
+	line := fmt.Sprintf("\n**%s**: ", md(c.Title))
+	for i, bar := range c.Bars {
+		part := fmt.Sprintf("%s %d", md(bar.Label), bar.Count)
+		if i > 0 {
+			part = ", " + part
+		}
+		room := markdownChartRoom
+		if i < len(c.Bars)-1 {
+			room -= 100 // for the note of what is left out
+		}
+		if len(line)+len(part) > room {
+			rows := 0
+			for _, rest := range c.Bars[i:] {
+				rows += rest.Count
+			}
+			return line + fmt.Sprintf(", and %d more (%d rows)\n", len(c.Bars)-i, rows)
+		}
+		line += part
+	}
+	return line + "\n"
+}
+
 // WriteMarkdown writes the report as GitHub-flavoured Markdown under [MarkdownBudget] bytes: the
 // summary, then the regressed rows and the failed and invalid rows while they fit.
 func (r *Report) WriteMarkdown(w io.Writer) error {
@@ -127,12 +156,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| %s | %s |\n", md(f.Name), md(f.Value))
 	}
 	for _, c := range r.Charts {
-		fmt.Fprintf(&b, "\n**%s**: ", md(c.Title))
-		parts := make([]string, len(c.Bars))
-		for i, bar := range c.Bars {
-			parts[i] = fmt.Sprintf("%s %d", md(bar.Label), bar.Count)
-		}
-		b.WriteString(strings.Join(parts, ", ") + "\n")
+		b.WriteString(chartLine(c))
 	}
 	if c := r.Comparison; c != nil {
 		s := &c.Summary

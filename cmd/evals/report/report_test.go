@@ -275,6 +275,36 @@ func TestEscapeMarkdownBreaksGHReferences(t *testing.T) {
 	}
 }
 
+// TestMarkdownStaysUnderBudgetWithManyLabels checks the budget against a classify job with
+// thousands of labels: the chart of label counts lists the labels while they fit and counts the
+// others, so the Markdown stays under 60 KB whatever the job asked for.
+func TestMarkdownStaysUnderBudgetWithManyLabels(t *testing.T) {
+	e := newEnv(t)
+	labels := make([]string, 3000)
+	for i := range labels {
+		labels[i] = fmt.Sprintf("category-%04d-%s", i, strings.Repeat("x", 20))
+	}
+	job := e.run(t, []string{row("a", "q", "a", labels[0]), row("b", "q", "a", labels[2999]), row("c", "q", "a", "bad")}, func(r *wrappers.ClassifyRequest) {
+		r.Labels = labels
+		r.PassLabels = labels[:1]
+	})
+	r, err := report.Build(context.Background(), e.client, job, nil, report.Options{Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() >= report.MarkdownBudget {
+		t.Fatalf("%d bytes, over the budget of %d", b.Len(), report.MarkdownBudget)
+	}
+	doc := b.String()
+	if !strings.Contains(doc, "**Label counts**: category-0000-") || !regexp.MustCompile(`, and \d+ more \(2 rows\)\n`).MatchString(doc) {
+		t.Errorf("the chart line does not say what it left out:\n%s", doc[:min(len(doc), 3000)])
+	}
+}
+
 // TestLabelChartHasTheJobsLabels checks that the chart of label counts has a bar for each of the
 // job's labels, in its order, with its pass labels green, however long the list of labels (the
 // parameter shown is cut at 500 characters) and whatever the labels hold (", " too).
