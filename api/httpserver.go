@@ -21,9 +21,10 @@ const (
 	HeaderTimeout = 10 * time.Second
 	// IdleTimeout is how long an idle keep-alive connection is kept.
 	IdleTimeout = 60 * time.Second
-	// BodyWindow and BodyWindowBytes set the slowest body a client may send: at least
-	// BodyWindowBytes in every BodyWindow, or the connection is cut (a body trickling one byte
-	// every 2 s is cut after 30 s).
+	// BodyWindow and BodyWindowBytes set the slowest body a client may send, and the slowest
+	// answer it may take: at least BodyWindowBytes in every BodyWindow, or the connection is cut
+	// (a body trickling one byte every 2 s is cut after 30 s; so is a download the client stopped
+	// reading).
 	BodyWindow      = 30 * time.Second
 	BodyWindowBytes = 16 << 10
 	// MaxHeaderBytes bounds a request's headers (a larger one gets 431).
@@ -36,9 +37,9 @@ const (
 	DefaultMaxInFlight = 32
 )
 
-// NewHTTPServer returns an http.Server for h that can be left running: header, body-rate and idle
-// timeouts, bounded headers, at most maxInFlight requests handled at once (0: DefaultMaxInFlight),
-// and requests that carry both Content-Length and Transfer-Encoding refused with 400 and the
+// NewHTTPServer returns an http.Server for h that can be left running: header, body-rate,
+// answer-rate and idle timeouts, bounded headers, at most maxInFlight requests handled at once
+// (0: DefaultMaxInFlight), and requests that carry both Content-Length and Transfer-Encoding refused with 400 and the
 // connection closed (that check needs the listener wrapped by [GuardListener]).
 func NewHTTPServer(h http.Handler, maxInFlight int) *http.Server {
 	if maxInFlight <= 0 {
@@ -94,8 +95,48 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.slots.Release(1)
-	g.next.ServeHTTP(w, r)
+	pw := newPacedWriter(w)
+	// What the handler leaves buffered goes out after it returns, at the same pace (net/http
+	// lifts the deadline once the answer is out).
+	defer pw.extend()
+	g.next.ServeHTTP(pw, r)
 }
+
+// pacedWriter cuts an answer that the client takes slower than BodyWindowBytes per BodyWindow
+// (one that stopped reading would otherwise hold its handler, and a request slot, for good): from
+// the first write, each time that many more bytes have gone, the connection's write deadline moves
+// BodyWindow ahead.
+type pacedWriter struct {
+	http.ResponseWriter
+	rc       *http.ResponseController
+	started  bool
+	sinceSet int
+}
+
+func newPacedWriter(w http.ResponseWriter) *pacedWriter {
+	return &pacedWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+}
+
+// extend moves the write deadline BodyWindow ahead.
+func (p *pacedWriter) extend() {
+	p.sinceSet = 0
+	_ = p.rc.SetWriteDeadline(time.Now().Add(bodyWindow))
+}
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	if !p.started {
+		p.started = true
+		p.extend()
+	}
+	n, err := p.ResponseWriter.Write(b)
+	p.sinceSet += n
+	if p.sinceSet >= BodyWindowBytes {
+		p.extend()
+	}
+	return n, err
+}
+
+func (p *pacedWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // pacedBody cuts a body that arrives slower than BodyWindowBytes per BodyWindow: each time that
 // many more bytes have come, the connection's read deadline moves BodyWindow ahead. Once the body
