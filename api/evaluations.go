@@ -17,10 +17,11 @@ func (h handlers) CreateEvaluation(ctx context.Context, req generated.CreateEval
 	}
 	const param = "parameters.input_data_file_path"
 	owner := ownerOf(ctx)
+	missing := generated.CreateEvaluation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse(
+		badRequest(param, "file %q not found; upload the input file first", spec.inputID))}
 	input, err := h.s.store.file(ctx, owner, spec.inputID)
 	if errors.Is(err, errNotFound) {
-		return generated.CreateEvaluation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse(
-			badRequest(param, "file %q not found; upload the input file first", spec.inputID))}, nil
+		return missing, nil
 	}
 	if err != nil {
 		return nil, err
@@ -35,6 +36,9 @@ func (h handlers) CreateEvaluation(ctx context.Context, req generated.CreateEval
 	}
 	rec := newJobRecord(spec, raw, params, owner, h.s.cfg.clock.Now(), h.s.cfg)
 	if err := h.s.store.addJob(ctx, &rec); err != nil {
+		if errors.Is(err, errNotFound) {
+			return missing, nil // deleted since it was looked up
+		}
 		return nil, err
 	}
 	h.s.enqueue(rec, spec)

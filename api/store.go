@@ -39,7 +39,9 @@ type store interface {
 	// readInput opens the contents of a job's input file, deleted or not.
 	readInput(ctx context.Context, id string) (io.ReadCloser, error)
 
-	// addJob stores a new job under a new id (and sequence number), both set in rec.
+	// addJob stores a new job under a new id (and sequence number), both set in rec, or returns
+	// errNotFound when its input file is no longer the owner's (deleted since it was looked up):
+	// the check and the insert are one step, so that a file is never purged under a new job.
 	addJob(ctx context.Context, rec *jobRecord) error
 	// job returns one of the owner's jobs, or errNotFound.
 	job(ctx context.Context, owner, id string) (jobRecord, error)

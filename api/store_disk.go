@@ -461,14 +461,22 @@ func (s *diskStore) addJob(ctx context.Context, rec *jobRecord) error {
 	for range 5 {
 		rec.id = "eval-" + randomHex(6)
 		res, err := s.writer.ExecContext(ctx, `INSERT INTO jobs (id, owner, request, params, type, input_id, created, queued_at, running_at, ends_at, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE EXISTS (SELECT 1 FROM files WHERE id = ? AND owner = ? AND deleted = 0)`,
 			rec.id, rec.owner, []byte(rec.request), []byte(rec.params), string(rec.typ), rec.inputID,
-			rec.created.UnixMicro(), rec.queuedAt.UnixMicro(), rec.runningAt.UnixMicro(), rec.endsAt.UnixMicro(), jobWaiting)
+			rec.created.UnixMicro(), rec.queuedAt.UnixMicro(), rec.runningAt.UnixMicro(), rec.endsAt.UnixMicro(), jobWaiting,
+			rec.inputID, rec.owner)
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
 				continue
 			}
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			return errNotFound
 		}
 		rec.seq, err = res.LastInsertId()
 		return err

@@ -217,6 +217,9 @@ func (s *memStore) purge(id string) {
 func (s *memStore) addJob(_ context.Context, rec *jobRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f, ok := s.files[rec.inputID]; !ok || f.deleted || f.meta.owner != rec.owner {
+		return errNotFound
+	}
 	for {
 		rec.id = "eval-" + randomHex(6)
 		if _, taken := s.jobs[rec.id]; !taken {
