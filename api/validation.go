@@ -34,7 +34,7 @@ func requestErrorAnswer(op operation, err error, maxUpload int64) (int, generate
 	if p := re.Parameter; p != nil {
 		if p.In == openapi3.ParameterInPath && !op.has400 {
 			what := "Evaluation job"
-			if strings.HasPrefix(op.id, "GetFile") {
+			if op.id == OpGetFile || op.id == OpGetFileContent || op.id == OpDeleteFile {
 				what = "File"
 			}
 			return http.StatusNotFound, apiError(errTypeNotFound, "", "", fmt.Sprintf("%s not found: the id is not valid (%s)", what, reasonOf(re)))

@@ -298,3 +298,22 @@ func TestBadTextAndNumbersNameTheField(t *testing.T) {
 		t.Errorf("message %q", d.Message)
 	}
 }
+
+// TestMalformedIDNamesWhatWasAsked: an id that cannot exist (longer than the spec allows) is a 404
+// that names the kind of thing asked for, on every operation that takes an id.
+func TestMalformedIDNamesWhatWasAsked(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("a", 300)
+	for _, c := range []struct{ method, path, what string }{
+		{http.MethodGet, "/evaluation/" + long, "Evaluation job"},
+		{http.MethodGet, "/evaluation/" + long + "/status", "Evaluation job"},
+		{http.MethodGet, "/files/" + long, "File"},
+		{http.MethodGet, "/files/" + long + "/content", "File"},
+		{http.MethodDelete, "/files/" + long, "File"},
+	} {
+		status, _, b := e.request(c.method, c.path, nil, "")
+		if d := wantError(t, status, b, http.StatusNotFound, ""); !strings.HasPrefix(d.Message, c.what+" not found") {
+			t.Errorf("%s %s...: %q", c.method, c.path[:12], d.Message)
+		}
+	}
+}
