@@ -41,7 +41,7 @@ func (h handlers) CreateEvaluation(ctx context.Context, req generated.CreateEval
 		}
 		return nil, err
 	}
-	h.s.enqueue(rec, spec)
+	h.s.enqueue(rec.id, owner)
 	return generated.CreateEvaluation200JSONResponse{WorkflowID: rec.id, Status: generated.EvaluationCreateResponseStatusPending}, nil
 }
 

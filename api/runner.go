@@ -137,23 +137,41 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 	}
 }
 
-// enqueue hands a stored job to the runner.
-func (s *Server) enqueue(rec jobRecord, spec jobSpec) {
+// enqueue hands a stored job to the runner. A job waiting for a slot holds its id and owner
+// alone: its create request (up to a JSON body's limit) is read from the store once it is taken,
+// so that what waiting jobs hold does not grow with the size of what clients sent.
+func (s *Server) enqueue(id, owner string) {
 	s.runner.add()
-	go s.runJob(rec, spec)
+	go s.runJob(id, owner)
 }
 
 // runJob takes a job when a slot is free, judges it and records how it ended. When the server
 // closes first, the job is left as it is in the store: the next start of a durable store ends it
 // with a reason that says the server stopped.
-func (s *Server) runJob(rec jobRecord, spec jobSpec) {
+func (s *Server) runJob(id, owner string) {
 	r := s.runner
-	defer r.done(rec.id)
+	defer r.done(id)
 	ctx := r.ctx
 	if err := r.jobs.Acquire(ctx, 1); err != nil {
 		return
 	}
 	defer r.jobs.Release(1)
+	rec, err := s.store.job(ctx, owner, id)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.cfg.logger.Error("api: cannot read a job back", "job", id, "error", err)
+		}
+		return
+	}
+	spec, err := storedSpec(rec.request)
+	if err != nil {
+		end := failedEnd(generated.EvaluationStatusError, "the stored job cannot be read again: "+err.Error())
+		end.at = stamp(s.cfg.clock.Now())
+		if err := s.store.endJob(ctx, id, end, nil, fileMeta{}); err != nil {
+			s.cfg.logger.Error("api: cannot record a job's end", "job", id, "error", err)
+		}
+		return
+	}
 	prog := &progress{}
 	r.mu.Lock()
 	r.active[rec.id] = prog

@@ -89,7 +89,7 @@ func (s *Server) resume(ctx context.Context) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	for _, j := range jobs {
-		spec, err := storedSpec(j.request)
+		_, err := storedSpec(j.request)
 		if j.state == jobStarted || err != nil {
 			msg := msgStopped
 			if err != nil {
@@ -102,7 +102,7 @@ func (s *Server) resume(ctx context.Context) error {
 			}
 			continue
 		}
-		s.enqueue(j, spec)
+		s.enqueue(j.id, j.owner)
 	}
 	return nil
 }
