@@ -234,13 +234,19 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler, notes 
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	stopped := "Stopped."
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shut down: %w", err)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("serve: shut down: %w", err)
+		}
+		// Requests still in progress after the grace period (an upload, a slow client) are cut off.
+		_ = srv.Close()
+		stopped = "Stopped; requests still in progress after 5s were cut off."
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
-	a.msgf("%s\n", "Stopped.")
+	a.msgf("%s\n", stopped)
 	return nil
 }
 
