@@ -292,12 +292,15 @@ func (c *chatCaller) call(ctx context.Context, r chatRequest) (chatAnswer, error
 		return chatAnswer{}, c.callError(ctx, where, err, r.ep.key)
 	}
 	defer func() { _ = resp.Body.Close() }()
+	// The status line and the headers are the endpoint's words too: a key it echoes there is
+	// scrubbed as in its body.
+	status := scrub(resp.Status, r.ep.key)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return chatAnswer{}, fmt.Errorf("%s answered %s: redirects are not followed (the key goes only to the URL given); give the URL it points at", where, resp.Status)
+		return chatAnswer{}, fmt.Errorf("%s answered %s: redirects are not followed (the key goes only to the URL given); give the URL it points at", where, status)
 	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return chatAnswer{}, fmt.Errorf("%s answered %s%s", where, resp.Status, errorDetail(b, r.ep.key))
+		return chatAnswer{}, fmt.Errorf("%s answered %s%s", where, status, errorDetail(b, r.ep.key))
 	}
 	parsed, err := chat.ParseCreateChatCompletionResponse(resp)
 	switch {
@@ -306,7 +309,7 @@ func (c *chatCaller) call(ctx context.Context, r chatRequest) (chatAnswer, error
 	case err != nil:
 		return chatAnswer{}, c.callError(ctx, where, err, r.ep.key)
 	case parsed.JSON200 == nil:
-		return chatAnswer{}, fmt.Errorf("%s answered %q, not a chat completion in JSON", where, resp.Header.Get("Content-Type"))
+		return chatAnswer{}, fmt.Errorf("%s answered %q, not a chat completion in JSON", where, scrub(resp.Header.Get("Content-Type"), r.ep.key))
 	case len(parsed.JSON200.Choices) == 0:
 		return chatAnswer{}, fmt.Errorf("%s answered no choices", where)
 	}

@@ -154,11 +154,9 @@ func (j *chatJudge) judgeRow(ctx context.Context, spec jobSpec, row inputRow) ve
 	if spec.typ == generated.EvaluationTypeCompare {
 		v = j.compare(ctx, spec, system, texts[0], texts[1], &usage)
 	} else {
-		a, err := j.ask(ctx, spec, system, userPrompt(spec, texts), &usage)
-		if err != nil {
+		var err error
+		if v, err = j.ask(ctx, spec, system, userPrompt(spec, texts), &usage); err != nil {
 			v = verdict{kind: verdictJudgeFail, errMsg: "judge failed: " + err.Error()}
-		} else {
-			v = check(spec, a)
 		}
 	}
 	v.outputs, v.usage = outputs, usage
@@ -188,20 +186,25 @@ func (j *chatJudge) generate(ctx context.Context, spec jobSpec, s slot, row inpu
 	return a.text, a.usage, nil
 }
 
-// ask sends one judge prompt and returns the answer's text; the tokens go to *usage.
-func (j *chatJudge) ask(ctx context.Context, spec jobSpec, system, user string, usage **tokenUsage) (string, error) {
+// ask sends one judge prompt and returns the answer's verdict (see [check]); the tokens go to
+// *usage.
+func (j *chatJudge) ask(ctx context.Context, spec jobSpec, system, user string, usage **tokenUsage) (verdict, error) {
 	c := judgeCall(spec)
 	c.limits = spec.limits
 	ep, err := j.endpoint(c)
 	if err != nil {
-		return "", err
+		return verdict{}, err
 	}
 	a, err := j.send(ctx, c, ep, system, user)
 	*usage = addUsage(*usage, a.usage)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.model, err)
+		return verdict{}, fmt.Errorf("%s: %w", c.model, err)
 	}
-	return a.text, nil
+	v := check(spec, a.text)
+	// The answer's text holds no key (call scrubs it), but the feedback is decoded from the JSON in
+	// it, where a key can be written with escapes ("sk-\u0061bc").
+	v.feedback = scrub(v.feedback, ep.key)
+	return v, nil
 }
 
 func (j *chatJudge) send(ctx context.Context, c modelCall, ep endpoint, system, user string) (chatAnswer, error) {
@@ -228,19 +231,17 @@ func (j *chatJudge) logger() *slog.Logger {
 // not survive the swap is a tie; when only one pass gives a valid choice, it stands and the row is
 // marked (partial).
 func (j *chatJudge) compare(ctx context.Context, spec jobSpec, system, a, b string, usage **tokenUsage) verdict {
-	first, err := j.ask(ctx, spec, system, comparePrompt(a, b), usage)
+	v1, err := j.ask(ctx, spec, system, comparePrompt(a, b), usage)
 	if err != nil {
 		return verdict{kind: verdictJudgeFail, errMsg: "judge failed: " + err.Error()}
 	}
-	v1 := check(spec, first)
 	if spec.onePass {
 		return v1
 	}
-	second, err := j.ask(ctx, spec, system, comparePrompt(b, a), usage)
+	v2, err := j.ask(ctx, spec, system, comparePrompt(b, a), usage)
 	if err != nil {
 		return verdict{kind: verdictJudgeFail, errMsg: "judge failed: the second pass (A and B swapped): " + err.Error()}
 	}
-	v2 := check(spec, second)
 	if v2.kind == verdictValid {
 		v2.choice = swapChoice(v2.choice)
 	}
