@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -92,7 +93,7 @@ func newChatCaller(cfg chatJudgeConfig) *chatCaller {
 		RetryMax:     cfg.retries,
 		CheckRetry:   retryChat,
 		Backoff:      backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		ErrorHandler: countAttempts,
 	}
 	return &chatCaller{cfg: cfg, doer: retryDoer{rc: rc, maxBody: cfg.maxAnswerBytes}, clients: map[string]*chat.Client{}}
 }
@@ -173,6 +174,36 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	return half + rand.N(d-half+1) //nolint:gosec // jitter, not a secret
 }
 
+// attemptsError is a call's last error with the number of attempts made.
+type attemptsError struct {
+	attempts int
+	err      error
+}
+
+func (e *attemptsError) Error() string { return e.err.Error() }
+func (e *attemptsError) Unwrap() error { return e.err }
+
+// countAttempts is retryablehttp.PassthroughErrorHandler that notes, with the error, how many
+// attempts were made (a call that is not retried is sent once, not as often as it could be).
+func countAttempts(resp *http.Response, err error, attempts int) (*http.Response, error) {
+	if err != nil {
+		err = &attemptsError{attempts: attempts, err: err}
+	}
+	return resp, err
+}
+
+// attemptsOf words how many attempts the error of a call says were made.
+func attemptsOf(err error) string {
+	n := 1
+	if a, ok := errors.AsType[*attemptsError](err); ok {
+		n = a.attempts
+	}
+	if n == 1 {
+		return "after 1 attempt"
+	}
+	return fmt.Sprintf("after %d attempts", n)
+}
+
 // retryAfter reads a Retry-After value: whole seconds, or an HTTP date.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
@@ -205,6 +236,21 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An attempt runs to the answer's last byte: a 200 answer is read within it, so that a
+	// connection lost or an attempt timed out while its body is read is retried like one before
+	// the status. Error answers are read by the caller, 64 KiB at most.
+	rr.SetResponseHandler(func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, d.maxBody+1))
+		if err != nil {
+			return fmt.Errorf("%w: %w", errAnswerLost, err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return nil
+	})
 	resp, err := d.rc.Do(rr)
 	if err != nil {
 		return nil, err
@@ -212,6 +258,9 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	resp.Body = &limitedBody{r: io.LimitReader(resp.Body, d.maxBody+1), c: resp.Body, left: d.maxBody}
 	return resp, nil
 }
+
+// errAnswerLost is an answer whose body could not be read to its end.
+var errAnswerLost = errors.New("the connection was lost while the answer was read")
 
 // retryRequest wraps req for retryablehttp. A body that can be had again (GetBody, as
 // http.NewRequest sets it for the generated client's JSON) is taken from there for each attempt
@@ -343,7 +392,9 @@ func (c *chatCaller) callError(ctx context.Context, where string, err error, key
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: the job was stopped before the model answered", where)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return fmt.Errorf("%s: no answer within %s (after %d attempts)", where, c.cfg.callTimeout, c.cfg.retries+1)
+		return fmt.Errorf("%s: no answer within %s (%s)", where, c.cfg.callTimeout, attemptsOf(err))
+	case errors.Is(err, errAnswerLost):
+		return fmt.Errorf("%s: %s (%s)", where, errAnswerLost, attemptsOf(err))
 	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -357,20 +408,21 @@ func (c *chatCaller) callError(ctx context.Context, where string, err error, key
 	var opErr *net.OpError
 	switch {
 	case errors.As(err, &dnsErr):
-		return fmt.Errorf("%s: cannot find the host: %s (after %d attempts)", where, dnsErr.Err, c.cfg.retries+1)
+		return fmt.Errorf("%s: cannot find the host: %s (%s)", where, dnsErr.Err, attemptsOf(err))
 	case errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Err != nil:
 		// "dial tcp 127.0.0.1:1: connect: connection refused": the reason is the last part.
 		reason := opErr.Err.Error()
 		if i := strings.LastIndex(reason, ": "); i >= 0 {
 			reason = reason[i+2:]
 		}
-		return fmt.Errorf("%s: cannot connect: %s (after %d attempts)", where, reason, c.cfg.retries+1)
+		return fmt.Errorf("%s: cannot connect: %s (%s)", where, reason, attemptsOf(err))
 	}
+	attempts := attemptsOf(err)
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
-	return fmt.Errorf("%s: %s (after %d attempts)", where, scrub(err.Error(), key), c.cfg.retries+1)
+	return fmt.Errorf("%s: %s (%s)", where, scrub(err.Error(), key), attempts)
 }
 
 func isTimeout(err error) bool {

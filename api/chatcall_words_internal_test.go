@@ -31,7 +31,7 @@ func TestChatCallErrorsInWords(t *testing.T) {
 			where + ": cannot find the host: no such host (after 4 attempts)",
 		},
 	} {
-		if got := c.callError(context.Background(), where, tc.err, "").Error(); got != tc.want {
+		if got := c.callError(context.Background(), where, &attemptsError{attempts: 4, err: tc.err}, "").Error(); got != tc.want {
 			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
 	}

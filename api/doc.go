@@ -183,10 +183,11 @@
 //   - Compare asks twice, A and B swapped the second time; a choice that does not survive the
 //     swap is a tie; when one pass gives no valid choice the other's stands and the row is marked
 //     is_invalid_judge_output. disable_position_bias_correction asks once.
-//   - A call is sent again after a lost connection, a timeout, 408, 429 (after Retry-After) or a
-//     5xx answer other than 501, with growing, jittered waits ([WithJudgeRetries],
-//     [WithJudgeRetryWait]); each attempt is bounded by [WithJudgeCallTimeout]. A call that still
-//     fails fails the row (error "judge failed: <model>: <URL> answered 503 ...").
+//   - A call is sent again after a lost connection or a timeout (also while its answer is read),
+//     408, 429 (after Retry-After) or a 5xx answer other than 501, with growing, jittered waits
+//     ([WithJudgeRetries], [WithJudgeRetryWait]); each attempt is bounded by
+//     [WithJudgeCallTimeout]. A call that still fails fails the row (error "judge failed: <model>:
+//     <URL> answered 503 ..."; an error without an answer says how many attempts were made).
 //   - Token usage reported by the endpoint goes into the row's usage and the job's results.usage.
 //
 // Serverless and dedicated models are called at the server's judge base URL with its key; an
