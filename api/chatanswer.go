@@ -112,7 +112,10 @@ func scoreOf(raw json.RawMessage) (float64, bool) {
 
 // findObject finds the JSON object in a model's answer: the first '{' from which a whole object
 // decodes, preferring one that carries a verdict key (label, score, choice), so that an answer in a
-// code fence, or with text before and after, still reads.
+// code fence, or with text before and after, still reads. The '{'s that do not start an object
+// are given, together, a few times the answer's length to fail in: an answer of nested objects
+// that never close would otherwise be decoded again to its end from each of them (quadratic in
+// its length: minutes for a few MiB).
 func findObject(text string) (map[string]json.RawMessage, bool) {
 	// The answer as asked for: one object and nothing else.
 	if t := strings.TrimSpace(text); strings.HasPrefix(t, "{") {
@@ -121,7 +124,8 @@ func findObject(text string) (map[string]json.RawMessage, bool) {
 		}
 	}
 	var first map[string]json.RawMessage
-	for i := 0; i < len(text); {
+	budget := 4*int64(len(text)) + 4096 // bytes the failed attempts may scan
+	for i := 0; i < len(text) && budget > 0; {
 		k := strings.IndexByte(text[i:], '{')
 		if k < 0 {
 			break
@@ -129,7 +133,8 @@ func findObject(text string) (map[string]json.RawMessage, bool) {
 		i += k
 		dec := json.NewDecoder(strings.NewReader(text[i:]))
 		var obj map[string]json.RawMessage
-		if err := dec.Decode(&obj); err == nil && obj != nil {
+		err := dec.Decode(&obj)
+		if err == nil && obj != nil {
 			for _, key := range []string{"label", "score", "choice"} {
 				if _, ok := obj[key]; ok {
 					return obj, true
@@ -141,9 +146,18 @@ func findObject(text string) (map[string]json.RawMessage, bool) {
 			i += int(dec.InputOffset())
 			continue
 		}
+		budget -= scanned(err, len(text)-i)
 		i++
 	}
 	return first, first != nil
+}
+
+// scanned is how far a failed decode of rest bytes read: to the syntax error, else to the end.
+func scanned(err error, rest int) int64 {
+	if syntax, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return syntax.Offset
+	}
+	return int64(rest)
 }
 
 // verdictMembers reads text that is exactly one JSON object and keeps the members a verdict reads
