@@ -368,21 +368,32 @@ func (c *chatCaller) call(ctx context.Context, r chatRequest) (chatAnswer, error
 		// in a result row's feedback, judge_answer or generated output.
 		a.text = scrub(*m.Content, r.ep.key)
 	}
-	if u := parsed.JSON200.Usage; u != nil {
-		a.usage = &tokenUsage{}
-		if u.PromptTokens != nil {
-			a.usage.prompt = int64(*u.PromptTokens)
-		}
-		if u.CompletionTokens != nil {
-			a.usage.completion = int64(*u.CompletionTokens)
-		}
-		if u.TotalTokens != nil {
-			a.usage.total = int64(*u.TotalTokens)
-		} else {
-			a.usage.total = a.usage.prompt + a.usage.completion
-		}
-	}
+	a.usage = usageOf(parsed.JSON200.Usage)
 	return a, nil
+}
+
+// usageOf is the token usage an answer reports; none where it reports none, or a count below zero
+// (which no count is: the API's usage counts are at least 0).
+func usageOf(u *chat.ChatUsage) *tokenUsage {
+	if u == nil {
+		return nil
+	}
+	count := func(n *int) int64 {
+		if n == nil {
+			return 0
+		}
+		return int64(*n)
+	}
+	usage := &tokenUsage{prompt: count(u.PromptTokens), completion: count(u.CompletionTokens)}
+	if u.TotalTokens != nil {
+		usage.total = count(u.TotalTokens)
+	} else {
+		usage.total = sumCounts(usage.prompt, usage.completion)
+	}
+	if usage.prompt < 0 || usage.completion < 0 || usage.total < 0 {
+		return nil
+	}
+	return usage
 }
 
 // callError words a failed call: the server stopping, a timeout, a lost connection, or an answer

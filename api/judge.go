@@ -54,10 +54,19 @@ func addUsage(a *tokenUsage, b *tokenUsage) *tokenUsage {
 	if a == nil {
 		a = &tokenUsage{}
 	}
-	a.prompt += b.prompt
-	a.completion += b.completion
-	a.total += b.total
+	a.prompt = sumCounts(a.prompt, b.prompt)
+	a.completion = sumCounts(a.completion, b.completion)
+	a.total = sumCounts(a.total, b.total)
 	return a
+}
+
+// sumCounts adds two counts (at least 0), stopping at the largest int64 rather than wrapping
+// around to a negative count.
+func sumCounts(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // object is the usage as the API writes it, in a result row and in a job's results.
