@@ -48,10 +48,14 @@ func TestChatJudgeAnswerLostMidBody(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.WriteString(w, ok)
 		}, 2, ""},
-		{"always cut", func(_ int64, w http.ResponseWriter, _ *http.Request) { cut(w) }, 3,
-			": the connection was lost while the answer was read (after 3 attempts)"},
-		{"always stalled", func(_ int64, w http.ResponseWriter, r *http.Request) { stall(w, r) }, 3,
-			": no answer within 200ms (after 3 attempts)"},
+		{
+			"always cut", func(_ int64, w http.ResponseWriter, _ *http.Request) { cut(w) }, 3,
+			": the connection was lost while the answer was read (after 3 attempts)",
+		},
+		{
+			"always stalled", func(_ int64, w http.ResponseWriter, r *http.Request) { stall(w, r) }, 3,
+			": no answer within 200ms (after 3 attempts)",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var attempts atomic.Int64

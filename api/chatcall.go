@@ -405,7 +405,7 @@ func (c *chatCaller) callError(ctx context.Context, where string, err error, key
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Errorf("%s: no answer within %s (%s)", where, c.cfg.callTimeout, attemptsOf(err))
 	case errors.Is(err, errAnswerLost):
-		return fmt.Errorf("%s: %s (%s)", where, errAnswerLost, attemptsOf(err))
+		return fmt.Errorf("%s: %w (%s)", where, errAnswerLost, attemptsOf(err))
 	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
