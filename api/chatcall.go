@@ -95,7 +95,8 @@ func newChatCaller(cfg chatJudgeConfig) *chatCaller {
 		Backoff:      backoff,
 		ErrorHandler: countAttempts,
 	}
-	return &chatCaller{cfg: cfg, doer: retryDoer{rc: rc, maxBody: cfg.maxAnswerBytes}, clients: map[string]*chat.Client{}}
+	doer := retryDoer{rc: rc, maxBody: cfg.maxAnswerBytes, readAnswer: answerReader(cfg.maxAnswerBytes)}
+	return &chatCaller{cfg: cfg, doer: doer, clients: map[string]*chat.Client{}}
 }
 
 // noRedirects stops the HTTP client at a redirect, which the call then reports as an error. Go
@@ -229,6 +230,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 type retryDoer struct {
 	rc      *retryablehttp.Client
 	maxBody int64
+	// readAnswer is the response handler that reads a 200 answer within its attempt (built once:
+	// a call allocates no closure for it).
+	readAnswer retryablehttp.ResponseHandlerFunc
 }
 
 func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
@@ -236,21 +240,7 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	// An attempt runs to the answer's last byte: a 200 answer is read within it, so that a
-	// connection lost or an attempt timed out while its body is read is retried like one before
-	// the status. Error answers are read by the caller, 64 KiB at most.
-	rr.SetResponseHandler(func(resp *http.Response) error {
-		if resp.StatusCode != http.StatusOK {
-			return nil
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, err := io.ReadAll(io.LimitReader(resp.Body, d.maxBody+1))
-		if err != nil {
-			return fmt.Errorf("%w: %w", errAnswerLost, err)
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(b))
-		return nil
-	})
+	rr.SetResponseHandler(d.readAnswer)
 	resp, err := d.rc.Do(rr)
 	if err != nil {
 		return nil, err
@@ -258,6 +248,41 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	resp.Body = &limitedBody{r: io.LimitReader(resp.Body, d.maxBody+1), c: resp.Body, left: d.maxBody}
 	return resp, nil
 }
+
+// answerReader returns the response handler of a retryDoer. An attempt runs to the answer's last
+// byte: a 200 answer is read within it (at most maxBody+1 bytes, in one buffer of the announced
+// length when there is one), so that a connection lost or an attempt timed out while its body is
+// read is retried like one before the status. Error answers are read by the caller, 64 KiB at
+// most.
+func answerReader(maxBody int64) retryablehttp.ResponseHandlerFunc {
+	return func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		defer func() { _ = resp.Body.Close() }()
+		var b []byte
+		var err error
+		if n := resp.ContentLength; n >= 0 && n <= maxBody {
+			b = make([]byte, n)
+			_, err = io.ReadFull(resp.Body, b)
+		} else {
+			b, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", errAnswerLost, err)
+		}
+		body := &answerBody{}
+		body.Reset(b)
+		resp.Body = body
+		return nil
+	}
+}
+
+// answerBody is an answer read within its attempt.
+type answerBody struct{ bytes.Reader }
+
+// Close does nothing: the connection's body was closed when it was read.
+func (*answerBody) Close() error { return nil }
 
 // errAnswerLost is an answer whose body could not be read to its end.
 var errAnswerLost = errors.New("the connection was lost while the answer was read")
