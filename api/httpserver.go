@@ -45,7 +45,7 @@ func NewHTTPServer(h http.Handler, maxInFlight int) *http.Server {
 	if maxInFlight <= 0 {
 		maxInFlight = DefaultMaxInFlight
 	}
-	g := &guard{next: h, slots: semaphore.NewWeighted(int64(maxInFlight))}
+	g := &guard{next: h, slots: semaphore.NewWeighted(int64(maxInFlight)), window: bodyWindow}
 	return &http.Server{
 		Handler:           g,
 		ReadHeaderTimeout: HeaderTimeout,
@@ -66,6 +66,8 @@ type connKey struct{}
 type guard struct {
 	next  http.Handler
 	slots *semaphore.Weighted
+	// window is BodyWindow, read once when the server is built (tests shorten it).
+	window time.Duration
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,10 +81,10 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// trickling client no more time; a client whose bytes waited in the connection's buffers
 	// meets the pace at its first read.
 	if r.Body != nil && r.ContentLength != 0 {
-		r.Body = newPacedBody(w, r.Body)
+		r.Body = newPacedBody(w, r.Body, g.window)
 	}
 	// A request waits at most one body window for a slot; then it is told the server is busy.
-	ctx, cancel := context.WithTimeout(r.Context(), bodyWindow)
+	ctx, cancel := context.WithTimeout(r.Context(), g.window)
 	err := g.slots.Acquire(ctx, 1)
 	cancel()
 	if err != nil {
@@ -95,7 +97,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.slots.Release(1)
-	pw := newPacedWriter(w)
+	pw := newPacedWriter(w, g.window)
 	// What the handler leaves buffered goes out after it returns, at the same pace (net/http
 	// lifts the deadline once the answer is out).
 	defer pw.extend()
@@ -109,18 +111,19 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type pacedWriter struct {
 	http.ResponseWriter
 	rc       *http.ResponseController
+	window   time.Duration
 	started  bool
 	sinceSet int
 }
 
-func newPacedWriter(w http.ResponseWriter) *pacedWriter {
-	return &pacedWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+func newPacedWriter(w http.ResponseWriter, window time.Duration) *pacedWriter {
+	return &pacedWriter{ResponseWriter: w, rc: http.NewResponseController(w), window: window}
 }
 
 // extend moves the write deadline BodyWindow ahead.
 func (p *pacedWriter) extend() {
 	p.sinceSet = 0
-	_ = p.rc.SetWriteDeadline(time.Now().Add(bodyWindow))
+	_ = p.rc.SetWriteDeadline(time.Now().Add(p.window))
 }
 
 func (p *pacedWriter) Write(b []byte) (int, error) {
@@ -144,19 +147,21 @@ func (p *pacedWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 type pacedBody struct {
 	rc       *http.ResponseController
 	body     io.ReadCloser
+	window   time.Duration
 	sinceSet int
 	timedOut bool
 }
 
-func newPacedBody(w http.ResponseWriter, body io.ReadCloser) io.ReadCloser {
-	p := &pacedBody{rc: http.NewResponseController(w), body: body}
-	if p.rc.SetReadDeadline(time.Now().Add(bodyWindow)) != nil {
+func newPacedBody(w http.ResponseWriter, body io.ReadCloser, window time.Duration) io.ReadCloser {
+	p := &pacedBody{rc: http.NewResponseController(w), body: body, window: window}
+	if p.rc.SetReadDeadline(time.Now().Add(window)) != nil {
 		return body // not a connection that takes deadlines (a test recorder): nothing to pace
 	}
 	return p
 }
 
-// bodyWindow is BodyWindow; tests shorten it.
+// bodyWindow is BodyWindow; tests shorten it before building a server (NewHTTPServer reads it
+// once, so that a test's cleanup never races the server's handlers).
 var bodyWindow = BodyWindow
 
 // errTooSlow is what a body cut for its pace reads as.
@@ -167,7 +172,7 @@ func (p *pacedBody) Read(b []byte) (int, error) {
 	p.sinceSet += n
 	if p.sinceSet >= BodyWindowBytes {
 		p.sinceSet = 0
-		_ = p.rc.SetReadDeadline(time.Now().Add(bodyWindow))
+		_ = p.rc.SetReadDeadline(time.Now().Add(p.window))
 	}
 	if errors.Is(err, io.EOF) {
 		_ = p.rc.SetReadDeadline(time.Time{})
