@@ -2,6 +2,7 @@ package decide
 
 import (
 	"math"
+	"math/big"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -64,15 +65,41 @@ func pairedProportion(a, b, c, d int, alpha float64) PairedProportion {
 }
 
 // mcNemarExact is the two-sided exact McNemar p-value for b and c discordant pairs: twice the
-// smaller binomial tail under p = 1/2, at most 1.
+// smaller binomial tail under p = 1/2, at most 1. Up to exactSumMax discordant pairs the tail is
+// summed in integers and rounded once, so that a p-value that is a power of two (5 pairs all on
+// one side: 0.0625) compares with an alpha of that value as the number it is; the incomplete beta
+// function behind gonum's CDF can land one rounding step below it.
 func mcNemarExact(b, c int) float64 {
 	n := b + c
 	if n == 0 {
 		return 1
 	}
 	k := min(b, c)
+	if n <= exactSumMax {
+		return math.Min(1, binomialHalfTailTwice(n, k))
+	}
 	tail := distuv.Binomial{N: float64(n), P: 0.5}.CDF(float64(k))
 	return math.Min(1, 2*tail)
+}
+
+// exactSumMax is the most discordant pairs whose tail is summed exactly (a few milliseconds at
+// most; beyond it the p-value of any split that matters is far from an alpha's rounding step).
+const exactSumMax = 20000
+
+// binomialHalfTailTwice is 2 × P(X ≤ k) for X ~ Binomial(n, 1/2): the sum of C(n, i) for i ≤ k,
+// over 2^(n-1), rounded to the nearest float64.
+func binomialHalfTailTwice(n, k int) float64 {
+	sum := big.NewInt(1)
+	term := big.NewInt(1)
+	var tmp big.Int
+	for i := 1; i <= k; i++ {
+		term.Mul(term, tmp.SetInt64(int64(n-i+1)))
+		term.Quo(term, tmp.SetInt64(int64(i))) // exact: C(n, i-1)·(n-i+1) = C(n, i)·i
+		sum.Add(sum, term)
+	}
+	den := new(big.Int).Lsh(big.NewInt(1), uint(n-1))
+	f, _ := new(big.Rat).SetFrac(sum, den).Float64()
+	return f
 }
 
 // mcNemarTooSmall reports whether n discordant pairs are too few for the exact test to reach

@@ -2,6 +2,7 @@ package decide
 
 import (
 	"math"
+	"math/big"
 	"testing"
 )
 
@@ -130,5 +131,49 @@ func TestPairedMeanPublishedExample(t *testing.T) {
 	r := m.result()
 	if !near(r.Delta, -1.58, 1e-12) || !near(r.CILow, -2.4598858, 5e-7) || !near(r.CIHigh, -0.7001142, 5e-7) || !near(r.PValue, 0.002833, 5e-7) {
 		t.Fatalf("result = %+v", r)
+	}
+}
+
+// TestMcNemarExactIsTheNumberItIs: a p-value that is a dyadic number comes out as that number,
+// not one rounding step below it (the incomplete beta function gave 0.0624999… for 5 pairs all on
+// one side, so an alpha of 0.0625 called the change significant while the same result said the
+// pairs were too few to tell), and every p-value up to 400 discordant pairs is the correctly
+// rounded exact sum.
+func TestMcNemarExactIsTheNumberItIs(t *testing.T) {
+	for _, c := range []struct {
+		b, c int
+		want float64
+	}{
+		{0, 5, 0.0625}, {5, 0, 0.0625}, {0, 3, 0.25}, {0, 7, 1.0 / 64}, {1, 4, 0.375}, {0, 40, 0x1p-39},
+	} {
+		if got := mcNemarExact(c.b, c.c); got != c.want {
+			t.Errorf("mcNemarExact(%d, %d) = %.17g, want exactly %.17g", c.b, c.c, got, c.want)
+		}
+	}
+	if p, alpha := mcNemarExact(0, 5), 0.0625; p < alpha || !mcNemarTooSmall(5, alpha) {
+		t.Errorf("5 pairs all on one side at alpha %v: p %.17g and too small %v; want p = alpha and too small", alpha, p, mcNemarTooSmall(5, alpha))
+	}
+	// The reference: the tail summed with big.Rat, term by term from Pascal's rule.
+	for n := 1; n <= 400; n += 13 {
+		row := []*big.Int{big.NewInt(1)}
+		for i := 1; i <= n; i++ {
+			next := make([]*big.Int, i+1)
+			next[0], next[i] = big.NewInt(1), big.NewInt(1)
+			for j := 1; j < i; j++ {
+				next[j] = new(big.Int).Add(row[j-1], row[j])
+			}
+			row = next
+		}
+		for k := 0; k <= n/2; k += 1 + n/7 {
+			sum := new(big.Int)
+			for i := 0; i <= k; i++ {
+				sum.Add(sum, row[i])
+			}
+			want, _ := new(big.Rat).SetFrac(new(big.Int).Lsh(sum, 1), new(big.Int).Lsh(big.NewInt(1), uint(n))).Float64()
+			want = math.Min(1, want)
+			if got := mcNemarExact(k, n-k); got != want {
+				t.Errorf("mcNemarExact(%d, %d) = %.17g, want %.17g", k, n-k, got, want)
+			}
+		}
 	}
 }
