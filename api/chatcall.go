@@ -262,14 +262,20 @@ func answerReader(maxBody int64) retryablehttp.ResponseHandlerFunc {
 		defer func() { _ = resp.Body.Close() }()
 		var b []byte
 		var err error
-		if n := resp.ContentLength; n >= 0 && n <= maxBody {
+		if n := resp.ContentLength; n >= 0 && n <= min(maxBody, answerPrealloc) {
 			b = make([]byte, n)
 			_, err = io.ReadFull(resp.Body, b)
 		} else {
+			// A larger announced length is not taken on trust: the buffer grows as bytes come (an
+			// endpoint announcing 8 MiB and sending one byte holds no 8 MiB).
 			b, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %w", errAnswerLost, err)
+			var ne net.Error
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &ne) {
+				return fmt.Errorf("%w: %w", errAnswerLost, err)
+			}
+			return &answerReadError{err: err}
 		}
 		body := &answerBody{}
 		body.Reset(b)
@@ -278,13 +284,26 @@ func answerReader(maxBody int64) retryablehttp.ResponseHandlerFunc {
 	}
 }
 
+// answerPrealloc is the largest announced answer read into a buffer of its length at once.
+const answerPrealloc = 64 << 10
+
 // answerBody is an answer read within its attempt.
 type answerBody struct{ bytes.Reader }
 
 // Close does nothing: the connection's body was closed when it was read.
 func (*answerBody) Close() error { return nil }
 
-// errAnswerLost is an answer whose body could not be read to its end.
+// errAnswerUnreadable is an answer whose body failed to read for a reason of its own, not the
+// connection's; answerReadError carries the reason.
+var errAnswerUnreadable = errors.New("the answer could not be read")
+
+// answerReadError is an answer's body that failed to read, not for a lost connection.
+type answerReadError struct{ err error }
+
+func (e *answerReadError) Error() string   { return errAnswerUnreadable.Error() + ": " + e.err.Error() }
+func (e *answerReadError) Unwrap() []error { return []error{errAnswerUnreadable, e.err} }
+
+// errAnswerLost is an answer whose body could not be read to its end: the connection was lost.
 var errAnswerLost = errors.New("the connection was lost while the answer was read")
 
 // retryRequest wraps req for retryablehttp. A body that can be had again (GetBody, as
@@ -431,6 +450,14 @@ func (c *chatCaller) callError(ctx context.Context, where string, err error, key
 		return fmt.Errorf("%s: no answer within %s (%s)", where, c.cfg.callTimeout, attemptsOf(err))
 	case errors.Is(err, errAnswerLost):
 		return fmt.Errorf("%s: %w (%s)", where, errAnswerLost, attemptsOf(err))
+	case errors.Is(err, errAnswerUnreadable):
+		// The body's own reason (a gzip body that is not gzip), scrubbed of the key.
+		var ue *answerReadError
+		reason := "no reason given"
+		if errors.As(err, &ue) && ue.err != nil {
+			reason = scrub(ue.err.Error(), key)
+		}
+		return fmt.Errorf("%s: %w: %s (%s)", where, errAnswerUnreadable, reason, attemptsOf(err))
 	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError

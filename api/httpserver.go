@@ -107,7 +107,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // pacedWriter cuts an answer that the client takes slower than BodyWindowBytes per BodyWindow
 // (one that stopped reading would otherwise hold its handler, and a request slot, for good): from
 // the first write, each time that many more bytes have gone, the connection's write deadline moves
-// BodyWindow ahead.
+// BodyWindow ahead. A write blocked on a full send buffer returns only once the kernel has sent
+// about half of it, so the pace is in fact counted in steps of about sendBufferBytes (which
+// GuardListener bounds): a client slower than about 8 KiB/s may be cut.
 type pacedWriter struct {
 	http.ResponseWriter
 	rc       *http.ResponseController
@@ -126,17 +128,29 @@ func (p *pacedWriter) extend() {
 	_ = p.rc.SetWriteDeadline(time.Now().Add(p.window))
 }
 
+// Write sends b in pieces of at most BodyWindowBytes, each with the deadline moved ahead when
+// that many bytes have gone since it last moved: a large answer written at once (a JSON answer is
+// written whole from its buffer) then needs the pace, not the whole answer within one window.
 func (p *pacedWriter) Write(b []byte) (int, error) {
 	if !p.started {
 		p.started = true
 		p.extend()
 	}
-	n, err := p.ResponseWriter.Write(b)
-	p.sinceSet += n
-	if p.sinceSet >= BodyWindowBytes {
-		p.extend()
+	written := 0
+	for len(b) > 0 {
+		piece := b[:min(len(b), BodyWindowBytes-p.sinceSet)]
+		n, err := p.ResponseWriter.Write(piece)
+		written += n
+		p.sinceSet += n
+		if p.sinceSet >= BodyWindowBytes {
+			p.extend()
+		}
+		if err != nil {
+			return written, err
+		}
+		b = b[n:]
 	}
-	return n, err
+	return written, nil
 }
 
 func (p *pacedWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
@@ -208,8 +222,20 @@ func (l *guardListener) Accept() (net.Conn, error) {
 		<-l.slots
 		return nil, err
 	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		// A bounded send buffer keeps the answer pace meaningful: a write blocked on a full buffer
+		// is woken once the kernel has sent about half of it, so with the autotuned buffers of
+		// several MiB a client reading tens of KB/s could go a whole window without a write
+		// returning, and be cut.
+		_ = tc.SetWriteBuffer(sendBufferBytes)
+	}
 	return &recordingConn{Conn: c, release: func() { <-l.slots }}, nil
 }
+
+// sendBufferBytes is the send buffer of a guarded connection (the kernel doubles it): enough for
+// 5 MB/s at 100 ms of round trip, little enough that an answer's pace is counted in steps of
+// about 256 KiB.
+const sendBufferBytes = 256 << 10
 
 // recordingConn keeps the last bytes read from a connection (enough for a request's headers and
 // the server's read-ahead), so that a handler can look at headers the server has already removed.

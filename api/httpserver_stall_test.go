@@ -121,3 +121,42 @@ func TestAnswerPaceEndsWithTheAnswer(t *testing.T) {
 		t.Errorf("%d", resp.StatusCode)
 	}
 }
+
+// TestLargeAnswerWrittenAtOnceNeedsOnlyThePace: an answer the handler writes in one call (every
+// JSON answer is written whole from its buffer) reaches a client that reads far faster than the
+// pace, however long the whole answer takes: the deadline moves with every BodyWindowBytes sent,
+// not once per write (a 4.6 MB job list was cut for clients slower than about 150 KB/s).
+func TestLargeAnswerWrittenAtOnceNeedsOnlyThePace(t *testing.T) {
+	bodyWindow = 500 * time.Millisecond
+	t.Cleanup(func() { bodyWindow = BodyWindow })
+	answer := bytes.Repeat([]byte("0123456789abcdef"), 8<<20/16) // 8 MiB, far more than the socket buffers
+	hs := NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(answer)))
+		_, _ = w.Write(answer)
+	}), 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.Serve(GuardListener(ln, 0)) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// 64 KiB every 10 ms: some 200 times the pace of 16 KiB per 500 ms, and some 1.3 s in all.
+	buf := make([]byte, 64<<10)
+	total := 0
+	for {
+		n, err := io.ReadFull(resp.Body, buf)
+		total += n
+		if err != nil {
+			if err != io.EOF && err != io.ErrUnexpectedEOF || total != len(answer) {
+				t.Fatalf("read %d of %d bytes, then %v", total, len(answer), err)
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -158,8 +158,15 @@ func (s *Server) runJob(id, owner string) {
 	defer r.jobs.Release(1)
 	rec, err := s.store.job(ctx, owner, id)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.cfg.logger.Error("api: cannot read a job back", "job", id, "error", err)
+		if ctx.Err() != nil {
+			return // the server is stopping: the job runs after a restart
+		}
+		// Left waiting, it would show as queued until a restart: it ends here instead.
+		s.cfg.logger.Error("api: cannot read a job back", "job", id, "error", err)
+		end := failedEnd(generated.EvaluationStatusError, "the job could not be read back from the store to start it; create the job again")
+		end.at = stamp(s.cfg.clock.Now())
+		if err := s.store.endJob(ctx, id, end, nil, fileMeta{}); err != nil {
+			s.cfg.logger.Error("api: cannot record a job's end", "job", id, "error", err)
 		}
 		return
 	}
