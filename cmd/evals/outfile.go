@@ -28,8 +28,14 @@ func createTempBeside(path, suffix string) (*os.File, error) {
 // so that a command says so before it sends anything rather than once it has the file to write.
 func refuseMissingDir(flag, path string) error {
 	if dir := filepath.Dir(path); dir != "." {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		st, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return usagef("%s %s: the directory %s does not exist (create it first)", flag, path, dir)
+		case err != nil:
+			return usagef("%s %s: the directory %s cannot be used: %s", flag, path, dir, fileErrText(err))
+		case !st.IsDir():
+			return usagef("%s %s: %s is not a directory", flag, path, dir)
 		}
 	}
 	return nil

@@ -327,7 +327,7 @@ func (d *differ) readBase(ctx context.Context, base Source) error {
 // an empty run is nothing to compare, as [GateRows] refuses it too.
 func noRows(s Source, first bool, err error) error {
 	if err == nil && first {
-		return s.fault(errNoRows)
+		return noRowsIn(s)
 	}
 	return err
 }

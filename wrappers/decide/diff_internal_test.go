@@ -37,3 +37,14 @@ func TestDiffByLineRefusesRowsOutOfOrder(t *testing.T) {
 		t.Fatalf("by input: %v %+v", err, res)
 	}
 }
+
+// TestEmptyResultsAreSaidOfTheirSource: a run with no rows is refused in the words of its source:
+// "the file has no rows" for a file on disk, "the results have no rows" for a job or a reader.
+func TestEmptyResultsAreSaidOfTheirSource(t *testing.T) {
+	if got := noRowsIn(Source{path: "r.jsonl"}).Error(); !strings.HasSuffix(got, "r.jsonl: the file has no rows") {
+		t.Errorf("file: %q", got)
+	}
+	if got := noRowsIn(Source{name: "job eval-2"}).Error(); got != "job eval-2: the results have no rows" {
+		t.Errorf("job: %q", got)
+	}
+}

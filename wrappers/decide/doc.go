@@ -24,7 +24,7 @@
 //   - the change in pass rate ([Verdict.Pass]; model B's win rate for compare jobs) with a 95%
 //     confidence interval by Newcombe's hybrid score method for paired proportions, and the
 //     p-value of the exact McNemar test: a two-sided binomial test with p = 1/2 on the discordant
-//     pairs, from gonum's distuv.Binomial;
+//     pairs, summed exactly in integers (gonum's distuv.Binomial past 20,000 discordant pairs);
 //   - for score jobs, the change in mean score with a 95% paired t interval and its p-value, from
 //     gonum's distuv.StudentsT;
 //   - whether the sample is too small to tell: fewer discordant pairs than any significant split

@@ -268,6 +268,18 @@ func Gate(ctx context.Context, c *wrappers.Client, job *wrappers.Job, t Threshol
 // errNoRows is the error of a result file that has no row.
 var errNoRows = errors.New("the file has no rows")
 
+// noRowsIn is the error of source s when it has no row: the file's for a file on disk, else said
+// of the results (a job's or a reader's) the source names.
+func noRowsIn(s Source) error {
+	if s.path != "" {
+		return s.fault(errNoRows)
+	}
+	return s.fault(errNoRowsInResults)
+}
+
+// errNoRowsInResults is errNoRows's words for a source that is not a file on disk.
+var errNoRowsInResults = errors.New("the results have no rows")
+
 // GateRows checks the thresholds against a run read from its result rows, such as a result file
 // on disk ([File]): every figure is computed from the rows (pass percentage and mean score from
 // the rows' final decisions and scores). The job type is t, or else told from the first row.
@@ -293,7 +305,7 @@ func GateRows(ctx context.Context, src Source, t wrappers.JobType, th Thresholds
 		return nil, err
 	}
 	if t == "" {
-		return nil, src.fault(errNoRows)
+		return nil, noRowsIn(src)
 	}
 	g, err := th.CheckFigures(RowFigures(t, s))
 	if err != nil {

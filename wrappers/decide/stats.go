@@ -82,8 +82,8 @@ func mcNemarExact(b, c int) float64 {
 	return math.Min(1, 2*tail)
 }
 
-// exactSumMax is the most discordant pairs whose tail is summed exactly (a few milliseconds at
-// most; beyond it the p-value of any split that matters is far from an alpha's rounding step).
+// exactSumMax is the most discordant pairs whose tail is summed exactly (about 20 ms at most,
+// once per diff; beyond it the p-value of any split that matters is far from an alpha's rounding step).
 const exactSumMax = 20000
 
 // binomialHalfTailTwice is 2 × P(X ≤ k) for X ~ Binomial(n, 1/2): the sum of C(n, i) for i ≤ k,
