@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,33 +42,7 @@ func TestCreateRacingDeleteOfItsInput(t *testing.T) {
 			s := open(t)
 			ts := httptest.NewServer(s.Handler())
 			t.Cleanup(func() { ts.Close(); _ = s.Close() })
-			do := func(method, path, contentType string, body io.Reader) (int, []byte) {
-				req, _ := http.NewRequest(method, ts.URL+"/v1"+path, body)
-				req.Header.Set("Authorization", "Bearer k")
-				if contentType != "" {
-					req.Header.Set("Content-Type", contentType)
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer func() { _ = resp.Body.Close() }()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, b
-			}
-			var form strings.Builder
-			mw := multipart.NewWriter(&form)
-			_ = mw.WriteField("purpose", "eval")
-			_ = mw.WriteField("file_name", "in.jsonl")
-			fw, _ := mw.CreateFormFile("file", "in.jsonl")
-			_, _ = io.WriteString(fw, `{"prompt":"p","response":"r"}`+"\n")
-			_ = mw.Close()
-			status, b := do(http.MethodPost, "/files/upload", mw.FormDataContentType(), strings.NewReader(form.String()))
-			if status != http.StatusOK {
-				t.Fatalf("upload: %d %s", status, b)
-			}
-			var file struct{ ID string }
-			_ = json.Unmarshal(b, &file)
+			fileID := loopbackUpload(t, ts.URL, `{"prompt":"p","response":"r"}`+"\n")
 
 			inner := s.store
 			s.store = deleteAfterCheck{store: inner, del: func(owner, id string) {
@@ -78,10 +50,7 @@ func TestCreateRacingDeleteOfItsInput(t *testing.T) {
 					t.Errorf("delete: %v", err)
 				}
 			}}
-			create := `{"type":"classify","parameters":{"judge":{"model":"openai/gpt-oss-120b","model_source":"serverless",` +
-				`"system_template":"Does the response answer {{prompt}}?"},"labels":["good","bad"],"pass_labels":["good"],` +
-				`"model_to_evaluate":"response","input_data_file_path":"` + file.ID + `"}}`
-			status, b = do(http.MethodPost, "/evaluation", "application/json", strings.NewReader(create))
+			status, b := loopbackCall(t, ts.URL, http.MethodPost, "/evaluation", "application/json", strings.NewReader(classifyOn(fileID)))
 			s.store = inner
 			if status == http.StatusBadRequest {
 				return // refused, as a create after the delete
@@ -96,7 +65,7 @@ func TestCreateRacingDeleteOfItsInput(t *testing.T) {
 			if err := s.WaitIdle(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			status, b = do(http.MethodGet, "/evaluation/"+created.WorkflowID, "", nil)
+			status, b = loopbackCall(t, ts.URL, http.MethodGet, "/evaluation/"+created.WorkflowID, "", nil)
 			if status != http.StatusOK || !strings.Contains(string(b), `"status":"completed"`) {
 				t.Errorf("a job accepted on a file deleted meanwhile: %d %s", status, b)
 			}

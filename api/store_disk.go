@@ -479,11 +479,12 @@ func (s *diskStore) addJob(ctx context.Context, rec *jobRecord) error {
 			}
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return errNotFound
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNotFound // the input file is gone (see store.addJob)
 		}
 		rec.seq, err = res.LastInsertId()
 		return err
